@@ -1,0 +1,108 @@
+# gnet-c: hand-written GNU make build.
+#
+#   make                     every library (.a and .so), examples, benchmarks
+#   make test                build and run every Check suite (non-zero exit on failure)
+#   make test SAN=address,undefined | SAN=thread    same suites, sanitized, in build-<san>/
+#   make test-<lib>          one library's suite          (e.g. make test-buffer)
+#   make bench               build and run every benchmark; bench-<lib> for one
+#   make demo                the main job (see README)
+#   make install PREFIX=/usr/local DESTDIR=   headers, libraries, pkg-config files
+#   make format / format-check / clean
+#
+# Each library declares itself in <dir>/lib.mk (see mk/lib.mk for the fields);
+# this file only holds the generic rules.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+
+CC ?= cc
+AR ?= ar
+PKG_CONFIG ?= pkg-config
+
+# SAN is passed to -fsanitize= as is; every sanitizer set gets its own build dir.
+SAN ?=
+BUILD ?= build$(if $(SAN),-$(subst $(comma),-,$(SAN)))
+comma := ,
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
+        -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+OPT ?= -O2 -g
+SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(OPT) $(SANFLAGS)
+CFLAGS ?=
+LDFLAGS ?=
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# Test suites read these at run time (see tests/common/gn_test.h).
+TEST_ENV := GN_TEST_SAN=$(if $(SAN),1,0) CK_DEFAULT_TIMEOUT=$(if $(SAN),600,120)
+
+LIBS :=
+DEMO_CMD := $(BUILD)/examples/buffer_demo
+
+all:
+
+include mk/lib.mk
+# Link order for static archives: dependents before their dependencies.
+LIB_ORDER := engine netpoll pool queue buffer socket logging
+include $(sort $(wildcard pkg/*/lib.mk engine/lib.mk))
+$(foreach l,$(LIBS),$(eval $(call GN_LIB_RULES,$(l))))
+
+ORDERED_LIBS := $(foreach l,$(LIB_ORDER),$(filter $(l),$(LIBS))) $(filter-out $(LIB_ORDER),$(LIBS))
+ALL_ARCHIVES := $(foreach l,$(ORDERED_LIBS),$($(l)_AR))
+ALL_INCLUDES := $(foreach l,$(LIBS),-I$($(l)_DIR)/include)
+ALL_LDLIBS := $(sort $(foreach l,$(LIBS),$($(l)_LDLIBS)))
+
+# Examples: examples/<name>.c -> $(BUILD)/examples/<name>, linked with every archive.
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+$(BUILD)/examples/%: examples/%.c $(ALL_ARCHIVES) | $(BUILD)/examples
+	$(CC) $(BASE_CFLAGS) $(ALL_INCLUDES) $(CFLAGS) -o $@ $< $(ALL_ARCHIVES) $(ALL_LDFLAGS) $(ALL_LDLIBS)
+
+$(BUILD)/examples:
+	@mkdir -p $@
+
+all: libs $(EXAMPLES) benches
+libs: $(foreach l,$(LIBS),$($(l)_AR) $($(l)_SO))
+examples: $(EXAMPLES)
+benches: $(foreach l,$(LIBS),$($(l)_BENCH))
+
+# Runs every suite even after a failure, then prints one summary line per suite.
+test: $(foreach l,$(LIBS),$($(l)_TEST))
+	@sh mk/run-tests.sh "$(TEST_ENV)" $^
+
+bench: $(foreach l,$(LIBS),$($(l)_BENCH))
+	@set -e; for b in $^; do echo "== $$b"; $$b; done
+
+demo: $(DEMO_CMD)
+	$(DEMO_CMD)
+
+install: libs
+	@sh mk/install.sh "$(DESTDIR)" "$(PREFIX)" "$(LIBDIR)" "$(INCLUDEDIR)" "$(PKGCONFIGDIR)" \
+	    "$(VERSION)" "$(BUILD)" $(foreach l,$(LIBS),"$(l)|$($(l)_DIR)|$($(l)_NAME)|$($(l)_PC_REQUIRES)|$($(l)_LDLIBS)")
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf build build-*
+
+.PHONY: all libs examples benches test bench demo install format format-check clean
+.SECONDARY:
