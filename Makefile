@@ -34,6 +34,8 @@ comma := ,
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+# CI (CI=true in the environment) turns warnings into errors; WERROR=1 does it by hand.
+WERROR ?= $(CI)
 ifneq ($(WERROR),)
 WARN += -Werror
 endif
