@@ -1,0 +1,3 @@
+# gnet-logging: leveled logger with console, rotating file and user sinks.
+LIBS += logging
+logging_LDLIBS := -pthread

@@ -1,0 +1,119 @@
+/* The file sink: O_APPEND writes, one per line, and size-based rotation
+ * path -> path.1 -> ... -> path.<max_backups>. */
+#include "logging_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int gn__open_append(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    return fd >= 0 ? fd : -errno;
+}
+
+/* Room for "path.<int>" and a NUL. */
+static size_t gn__name_cap(const char *path)
+{
+    return strlen(path) + 16;
+}
+
+int gn__file_open(struct gn_logger *l, const gn_logger_opts_t *opts)
+{
+    size_t cap = gn__name_cap(opts->path);
+    l->path = strdup(opts->path);
+    l->name_a = malloc(cap);
+    l->name_b = malloc(cap);
+    if (l->path == NULL || l->name_a == NULL || l->name_b == NULL) {
+        gn__file_close(l);
+        return -ENOMEM;
+    }
+    int fd = gn__open_append(l->path);
+    if (fd < 0) {
+        gn__file_close(l);
+        return fd;
+    }
+    struct stat st;
+    /* Only a regular file has a size to count; /dev/null or a FIFO never rotate. */
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    l->fd = fd;
+    l->owns_fd = true;
+    l->size = regular ? (size_t)st.st_size : 0;
+    l->max_size = opts->max_size;
+    l->max_backups = opts->max_backups;
+    l->rotate = regular && opts->max_size > 0;
+    return 0;
+}
+
+void gn__file_close(struct gn_logger *l)
+{
+    if (l->owns_fd)
+        close(l->fd);
+    l->owns_fd = false;
+    free(l->path);
+    free(l->name_a);
+    free(l->name_b);
+    l->path = l->name_a = l->name_b = NULL;
+}
+
+static void gn__backup_name(const struct gn_logger *l, char *dst, int n)
+{
+    snprintf(dst, gn__name_cap(l->path), "%s.%d", l->path, n);
+}
+
+/* Shifts path.i to path.i+1 for i = max_backups-1 .. 1 (renaming over the
+ * oldest, which drops it), then path to path.1. Missing backups are normal. */
+static int gn__shift_backups(struct gn_logger *l)
+{
+    for (int i = l->max_backups - 1; i >= 1; i--) {
+        gn__backup_name(l, l->name_a, i);
+        gn__backup_name(l, l->name_b, i + 1);
+        if (rename(l->name_a, l->name_b) < 0 && errno != ENOENT)
+            return -errno;
+    }
+    gn__backup_name(l, l->name_a, 1);
+    return rename(l->path, l->name_a) < 0 ? -errno : 0;
+}
+
+/* Starts a new file. The old descriptor stays open until the new file is, so
+ * that when anything fails the next lines still land somewhere (the old file,
+ * under its new name) rather than being lost. Called with l->mu held. */
+static int gn__rotate(struct gn_logger *l)
+{
+    if (l->max_backups == 0) {
+        /* No backup to keep: start the same file over (O_APPEND writes then
+         * land at offset 0). */
+        if (ftruncate(l->fd, 0) < 0)
+            return -errno;
+        l->size = 0;
+        return 0;
+    }
+    int rc = gn__shift_backups(l);
+    if (rc < 0)
+        return rc;
+    int fd = gn__open_append(l->path);
+    if (fd < 0)
+        return fd;
+    close(l->fd);
+    l->fd = fd;
+    l->size = 0;
+    return 0;
+}
+
+int gn__file_write(struct gn_logger *l, const char *p, size_t len)
+{
+    int rotate_rc = 0;
+    /* size > max_size: the file was already too big when it was opened. */
+    bool full = l->size > l->max_size || len > l->max_size - l->size;
+    if (l->rotate && l->size > 0 && full)
+        rotate_rc = gn__rotate(l);
+    int rc = gn__write_all(l->fd, p, len);
+    if (rc < 0)
+        return rc;
+    l->size += len;
+    return rotate_rc;
+}

@@ -1,0 +1,81 @@
+/* Private to gnet-logging: the logger object and the helpers shared by its
+ * source files. */
+#ifndef GNET_LOGGING_INT_H
+#define GNET_LOGGING_INT_H
+
+#include <gnet/logging.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct gn_logger {
+    /* Must stay the first member: gn_logger_enabled() reads the level through
+     * it without knowing the rest of the struct. */
+    struct gn__logger_head head;
+    gn_log_sink_kind_t sink;
+    /* Serializes the sink: one whole line (and any rotation) at a time. */
+    pthread_mutex_t mu;
+    int fd;       /* console, fd and file sinks */
+    bool owns_fd; /* file sink: closed by gn_logger_free */
+    bool rotate;  /* file sink: max_size > 0 and the file is a regular file */
+    char *path;   /* file sink: owned copy of opts.path */
+    char *name_a; /* file sink: scratch for "path.N", so rotation never allocates */
+    char *name_b;
+    size_t max_size;
+    size_t size; /* bytes in the current file, counted from fstat at open */
+    int max_backups;
+    gn_log_sink_fn fn;
+    void (*flush)(void *udata);
+    void *udata;
+};
+
+/* Stack buffer for one rendered line; longer lines go to the heap. */
+#define GN__LINE_STACK 1024
+
+/* A rendered line: p points at the caller's stack buffer or at the heap. */
+typedef struct gn__line {
+    char *p;
+    size_t len;
+    bool heap;
+} gn__line_t;
+
+/* Renders one line into `stack` (cap bytes) or, when it does not fit, onto the
+ * heap. With `console`, the line carries the "[gnet] time LEVEL file:line "
+ * prefix and ends with '\n'; without, it is the bare message, NUL-terminated.
+ * Returns 0 or -EINVAL (vsnprintf failed). */
+int gn__line_render(gn__line_t *out, char *stack, size_t cap, bool console, gn_log_level_t level,
+                    const char *file, int line, const char *fmt, va_list ap);
+
+/* Frees a heap-rendered line. */
+void gn__line_release(gn__line_t *ln);
+
+/* write(2) until done: retries EINTR and short writes. Returns 0 or -errno. */
+int gn__write_all(int fd, const char *p, size_t len);
+
+/* Fills a logger (without allocating the struct itself). Returns 0 or -errno;
+ * on failure nothing is left to release. */
+int gn__logger_init(struct gn_logger *l, const gn_logger_opts_t *opts);
+
+/* Releases what gn__logger_init acquired. */
+void gn__logger_release(struct gn_logger *l);
+
+/* File sink: opens opts->path into l. Returns 0 or -errno. */
+int gn__file_open(struct gn_logger *l, const gn_logger_opts_t *opts);
+
+/* File sink: appends one line, rotating first when it would pass max_size.
+ * Called with l->mu held. Returns 0 or -errno. */
+int gn__file_write(struct gn_logger *l, const char *p, size_t len);
+
+/* File sink: closes the file and frees the names. */
+void gn__file_close(struct gn_logger *l);
+
+/* The built-in default logger's storage (initialized or not). */
+struct gn_logger *gn__log_builtin(void);
+
+static inline bool gn__level_valid(int level)
+{
+    return level >= GN_LOG_DEBUG && level <= GN_LOG_FATAL;
+}
+
+#endif
