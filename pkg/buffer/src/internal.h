@@ -1,0 +1,28 @@
+/* Private helpers shared by the gnet-buffer sources. Not installed. */
+#ifndef GNET_BUFFER_INTERNAL_H
+#define GNET_BUFFER_INTERNAL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+/* The allocator set with gn_buffer_set_allocator (libc by default). */
+void *gn__malloc(size_t size);
+void *gn__realloc(void *ptr, size_t size);
+void gn__free(void *ptr);
+
+/* One vectored write: sendmsg(MSG_NOSIGNAL) for sockets, writev otherwise.
+ * Retries EINTR. Returns bytes written or a negative errno. */
+ssize_t gn__writev_fd(int fd, const struct iovec *iov, int iovcnt);
+
+/* readv retrying EINTR. Returns bytes read, 0 at EOF, or a negative errno. */
+ssize_t gn__readv_fd(int fd, const struct iovec *iov, int iovcnt);
+
+/* Sums iov lengths into *total. Returns 0, or -EINVAL for a NULL array with
+ * iovcnt > 0, a negative iovcnt, a NULL base with a length, or an overflow. */
+int gn__iov_total(const struct iovec *iov, int iovcnt, size_t *total);
+
+/* Largest number of iovecs the fd functions pass to one system call. */
+#define GN__IOV_MAX 1024
+
+#endif
