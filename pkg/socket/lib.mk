@@ -1,0 +1,3 @@
+# gnet-socket: address parsing, listen/dial/accept, socket options (libc only).
+LIBS += socket
+socket_LDLIBS :=
