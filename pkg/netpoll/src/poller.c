@@ -1,0 +1,256 @@
+/* The backend-independent half of the poller: argument checks, the task
+ * trigger and task phase, the polling loop and the event array sizing. */
+#include "poller_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* ThreadSanitizer does not model atomic_thread_fence (GCC warns with -Wtsan),
+ * so under TSan the trigger uses the equivalent always-RMW form it can check. */
+#if defined(__SANITIZE_THREAD__)
+#define GN__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GN__TSAN 1
+#endif
+#endif
+
+static int poller_alloc_parts(gn_poller_t *p)
+{
+    p->ev_cap = GN__EVENTS_INIT;
+    p->events = calloc((size_t)p->ev_cap, sizeof(*p->events));
+    if (p->events == NULL)
+        return -ENOMEM;
+    int rc = gn_taskq_new(&p->high);
+    if (rc == 0)
+        rc = gn_taskq_new(&p->low);
+    return rc;
+}
+
+static void poller_free_parts(gn_poller_t *p)
+{
+    gn_taskq_free(p->high, p->drop, p->drop_udata);
+    gn_taskq_free(p->low, p->drop, p->drop_udata);
+    free(p->events);
+    free(p);
+}
+
+GN_EXPORT int gn_poller_open(gn_poller_t **out)
+{
+    if (out == NULL)
+        return -EINVAL;
+    *out = NULL;
+    /* aligned_alloc: wake_pending is cache-line aligned. */
+    gn_poller_t *p = aligned_alloc(_Alignof(gn_poller_t), sizeof(gn_poller_t));
+    if (p == NULL)
+        return -ENOMEM;
+    *p = (gn_poller_t){.fd = -1, .wake_fd = -1, .wake_wfd = -1};
+    atomic_init(&p->wake_pending, 0);
+    int rc = poller_alloc_parts(p);
+    if (rc == 0)
+        rc = gn__backend_open(p);
+    if (rc != 0) {
+        gn__backend_close(p);
+        poller_free_parts(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+GN_EXPORT int gn_poller_close(gn_poller_t *p)
+{
+    if (p == NULL)
+        return -EINVAL;
+    if (p->polling)
+        return -EBUSY;
+    int rc = gn__backend_close(p);
+    poller_free_parts(p);
+    return rc;
+}
+
+GN_EXPORT int gn_poller_set_task_drop(gn_poller_t *p, gn_task_drop_fn drop, void *udata)
+{
+    if (p == NULL)
+        return -EINVAL;
+    p->drop = drop;
+    p->drop_udata = udata;
+    return 0;
+}
+
+static bool attachment_ok(const gn_poller_t *p, const gn_poll_attachment_t *pa)
+{
+    return p != NULL && pa != NULL && pa->fd >= 0 && pa->callback != NULL;
+}
+
+GN_EXPORT int gn_poller_add_read(gn_poller_t *p, gn_poll_attachment_t *pa, bool edge_triggered)
+{
+    return attachment_ok(p, pa) ? gn__backend_add(p, pa, true, false, edge_triggered) : -EINVAL;
+}
+
+GN_EXPORT int gn_poller_add_write(gn_poller_t *p, gn_poll_attachment_t *pa, bool edge_triggered)
+{
+    return attachment_ok(p, pa) ? gn__backend_add(p, pa, false, true, edge_triggered) : -EINVAL;
+}
+
+GN_EXPORT int gn_poller_add_read_write(gn_poller_t *p, gn_poll_attachment_t *pa,
+                                       bool edge_triggered)
+{
+    return attachment_ok(p, pa) ? gn__backend_add(p, pa, true, true, edge_triggered) : -EINVAL;
+}
+
+GN_EXPORT int gn_poller_mod_read(gn_poller_t *p, gn_poll_attachment_t *pa, bool edge_triggered)
+{
+    return attachment_ok(p, pa) ? gn__backend_mod(p, pa, true, false, edge_triggered) : -EINVAL;
+}
+
+GN_EXPORT int gn_poller_mod_read_write(gn_poller_t *p, gn_poll_attachment_t *pa,
+                                       bool edge_triggered)
+{
+    return attachment_ok(p, pa) ? gn__backend_mod(p, pa, true, true, edge_triggered) : -EINVAL;
+}
+
+GN_EXPORT int gn_poller_mod_write(gn_poller_t *p, gn_poll_attachment_t *pa, bool edge_triggered)
+{
+    return attachment_ok(p, pa) ? gn__backend_mod(p, pa, false, true, edge_triggered) : -EINVAL;
+}
+
+GN_EXPORT int gn_poller_delete(gn_poller_t *p, gn_poll_attachment_t *pa)
+{
+    if (p == NULL || pa == NULL || pa->fd < 0)
+        return -EINVAL;
+    /* Only the undispatched rest of the batch can still name pa; this costs
+     * nothing outside a batch and at most one pass over it inside. */
+    for (int i = p->ev_next; i < p->ev_n; i++) {
+        if (gn__event_attachment(&p->events[i]) == pa)
+            gn__event_invalidate(&p->events[i]);
+    }
+    return gn__backend_del(p, pa);
+}
+
+/* Takes the in-flight flag if it is free and, if so, sends the one wake-up. */
+static void wake_once(gn_poller_t *p)
+{
+#ifndef GN__TSAN
+    /* Most triggers find a wake-up already in flight: read before writing so
+     * that producers do not bounce the cache line. */
+    if (atomic_load_explicit(&p->wake_pending, memory_order_relaxed) != 0)
+        return;
+#endif
+    if (atomic_exchange(&p->wake_pending, 1) == 0)
+        gn__backend_wake(p);
+}
+
+GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn fn, void *arg)
+{
+    if (p == NULL || fn == NULL || (prio != GN_PRIO_HIGH && prio != GN_PRIO_LOW))
+        return -EINVAL;
+    int rc = gn_taskq_push(prio == GN_PRIO_HIGH ? p->high : p->low, fn, arg);
+    if (rc != 0)
+        return rc;
+#ifndef GN__TSAN
+    /* Pairs with the fence in rearm(): either this thread sees the flag
+     * cleared and wakes, or the polling thread sees this task queued. */
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+    wake_once(p);
+    return 0;
+}
+
+/* Runs at most max tasks of q; returns the first stopping code, else 0. */
+static int run_queue(gn_taskq_t *q, size_t max)
+{
+    gn_task_t t;
+    for (size_t i = 0; i < max && gn_taskq_pop(q, &t); i++) {
+        int rc = t.fn(t.arg);
+        if (rc == GN_POLL_STOP || rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Ends the wake-up in flight, then wakes again if tasks remain (the low cap,
+ * a stop, tasks triggered by tasks, or producers that saw the flag set). */
+static void rearm(gn_poller_t *p)
+{
+    atomic_exchange(&p->wake_pending, 0);
+#ifndef GN__TSAN
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+    if (!gn_taskq_empty(p->high) || !gn_taskq_empty(p->low))
+        wake_once(p);
+}
+
+static int run_tasks(gn_poller_t *p)
+{
+    p->chores = false;
+    /* A snapshot of the high queue: tasks that trigger high-priority tasks
+     * cannot keep the loop away from I/O; theirs run next round. */
+    int rc = run_queue(p->high, gn_taskq_len(p->high));
+    if (rc == 0)
+        rc = run_queue(p->low, GN_POLL_LOW_TASKS_PER_ROUND);
+    rearm(p);
+    return rc;
+}
+
+/* Grows the array after a full wait, shrinks it after a sparse one. A failed
+ * growth keeps the current array: fewer events per wait, nothing lost. */
+static void resize_events(gn_poller_t *p)
+{
+    int cap = p->ev_cap;
+    if (p->ev_n == cap && cap < GN__EVENTS_MAX)
+        cap *= 2;
+    else if (p->ev_n > 0 && p->ev_n < cap / 2 && cap > GN__EVENTS_MIN)
+        cap /= 2;
+    /* The batch is over: forget its size so a later call cannot resize twice. */
+    p->ev_n = p->ev_next = 0;
+    if (cap == p->ev_cap)
+        return;
+    gn__event_t *ev = realloc(p->events, (size_t)cap * sizeof(*ev));
+    if (ev == NULL)
+        return;
+    p->events = ev;
+    p->ev_cap = cap;
+}
+
+static int poll_loop(gn_poller_t *p)
+{
+    for (;;) {
+        /* Resumes a batch left by a stop: its rest, then its tasks. */
+        int rc = gn__backend_dispatch(p);
+        if (rc != 0)
+            return rc;
+        if (p->chores) {
+            rc = run_tasks(p);
+            if (rc != 0)
+                return rc;
+        }
+        resize_events(p);
+        rc = gn__backend_wait(p);
+        if (rc != 0)
+            return rc;
+        p->round++;
+    }
+}
+
+GN_EXPORT int gn_poller_polling(gn_poller_t *p)
+{
+    if (p == NULL)
+        return -EINVAL;
+    if (p->polling)
+        return -EBUSY;
+    p->polling = true;
+    int rc = poll_loop(p);
+    p->polling = false;
+    return rc == GN_POLL_STOP ? 0 : rc;
+}
+
+GN_EXPORT int gn_poller_fd(const gn_poller_t *p)
+{
+    return p != NULL ? p->fd : -EINVAL;
+}
+
+GN_EXPORT uint64_t gn_poller_round(const gn_poller_t *p)
+{
+    return p != NULL ? p->round : 0;
+}

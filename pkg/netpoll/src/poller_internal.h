@@ -1,0 +1,84 @@
+/* Private to gnet-netpoll: the poller object shared by poller.c (tasks, the
+ * polling loop, argument checks) and one backend file (poller_epoll.c or
+ * poller_kqueue.c), which owns the kernel calls and the per-event dispatch. */
+#ifndef GN_POLLER_INTERNAL_H
+#define GN_POLLER_INTERNAL_H
+
+#include <gnet/netpoll.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* GN_NETPOLL_KQUEUE forces the kqueue backend, e.g. to check it on Linux
+ * against libkqueue (-I/usr/include/kqueue, link -lkqueue). */
+#if defined(GN_NETPOLL_KQUEUE) || defined(__APPLE__) || defined(__FreeBSD__) ||                    \
+    defined(__NetBSD__) || defined(__OpenBSD__) || defined(__DragonFly__)
+/* sys/types.h first: the BSDs' sys/event.h needs its types. */
+#include <sys/event.h>
+#include <sys/types.h>
+#define GN__POLLER_KQUEUE 1
+typedef struct kevent gn__event_t;
+#elif defined(__linux__)
+#include <sys/epoll.h>
+#define GN__POLLER_EPOLL 1
+typedef struct epoll_event gn__event_t;
+#else
+#error "gnet-netpoll supports Linux (epoll) and the BSDs/macOS (kqueue) only"
+#endif
+
+/* Event array bounds, as gnet's: it doubles when a wait fills it and halves
+ * when a wait uses less than half of it. */
+#define GN__EVENTS_INIT 128
+#define GN__EVENTS_MIN  32
+#define GN__EVENTS_MAX  1024
+
+struct gn_poller {
+    int fd;       /* epoll or kqueue fd */
+    int wake_fd;  /* eventfd (epoll), read end of the wake pipe (kqueue without EVFILT_USER) */
+    int wake_wfd; /* write end of the wake pipe, or -1 */
+    /* Marker whose address tags the wake-up event; never called. */
+    gn_poll_attachment_t wake_pa;
+
+    /* The current batch: events[ev_next..ev_n) are fetched but not dispatched
+     * yet. gn_poller_delete clears the attachment of those that name it. */
+    gn__event_t *events;
+    int ev_cap;
+    int ev_n;
+    int ev_next;
+
+    bool chores;  /* the batch held a wake-up: run tasks after it */
+    bool polling; /* inside gn_poller_polling (re-entrancy and close guard) */
+    uint64_t round;
+
+    gn_taskq_t *high;
+    gn_taskq_t *low;
+    gn_task_drop_fn drop;
+    void *drop_udata;
+
+    /* 1 while a wake-up is in flight (written and not yet consumed by the
+     * task phase). On its own cache line: producers read it on every
+     * trigger, and the fields above belong to the polling thread. */
+    _Alignas(64) atomic_int wake_pending;
+    char pad_[64 - sizeof(atomic_int)];
+};
+
+/* Backend: creates the kernel objects (fd, wake-up) of a zeroed poller. */
+int gn__backend_open(gn_poller_t *p);
+/* Backend: closes them; returns 0 or the first close(2) error. */
+int gn__backend_close(gn_poller_t *p);
+/* Backend: the registration operations; r and w select the interest. */
+int gn__backend_add(gn_poller_t *p, gn_poll_attachment_t *pa, bool r, bool w, bool et);
+int gn__backend_mod(gn_poller_t *p, gn_poll_attachment_t *pa, bool r, bool w, bool et);
+int gn__backend_del(gn_poller_t *p, gn_poll_attachment_t *pa);
+/* Backend: one wake-up write (the caller holds the in-flight flag). */
+int gn__backend_wake(gn_poller_t *p);
+/* Backend: blocks until events arrive (EINTR retried) and fills the batch. */
+int gn__backend_wait(gn_poller_t *p);
+/* Backend: dispatches events[ev_next..ev_n); returns 0 when the batch is done,
+ * or the stopping callback's code with ev_next past that event. */
+int gn__backend_dispatch(gn_poller_t *p);
+/* Backend: the attachment an event names (NULL once invalidated). */
+gn_poll_attachment_t *gn__event_attachment(const gn__event_t *ev);
+void gn__event_invalidate(gn__event_t *ev);
+
+#endif
