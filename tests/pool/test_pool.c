@@ -1,0 +1,680 @@
+/* Check suite for gnet-pool: worker pool (pool.h) and byte pool (bytepool.h). */
+#include "gn_test.h"
+
+#include <errno.h>
+#include <gnet/bytepool.h>
+#include <gnet/pool.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Polls cond(arg) every millisecond for up to 20 s: generous, so a loaded
+ * machine only makes the test slower, never wrong. */
+static bool wait_until(bool (*cond)(void *), void *arg)
+{
+    double end = now_s() + 20.0;
+    while (!cond(arg)) {
+        if (now_s() > end)
+            return false;
+        usleep(1000);
+    }
+    return true;
+}
+
+static atomic_int gate;   /* gated tasks spin until it is 1 */
+static atomic_int done;   /* tasks finished */
+static atomic_int cur;    /* tasks running now */
+static atomic_int maxcur; /* most tasks seen running at once */
+
+static void enter(void)
+{
+    int c = atomic_fetch_add(&cur, 1) + 1;
+    int m = atomic_load(&maxcur);
+    while (c > m && !atomic_compare_exchange_weak(&maxcur, &m, c)) {
+    }
+}
+
+static void gated_task(void *arg)
+{
+    (void)arg;
+    enter();
+    while (atomic_load(&gate) == 0)
+        usleep(500);
+    atomic_fetch_sub(&cur, 1);
+    atomic_fetch_add(&done, 1);
+}
+
+static void count_task(void *arg)
+{
+    (void)arg;
+    enter();
+    atomic_fetch_sub(&cur, 1);
+    atomic_fetch_add(&done, 1);
+}
+
+static void short_sleep_task(void *arg)
+{
+    (void)arg;
+    enter();
+    usleep(200);
+    atomic_fetch_sub(&cur, 1);
+    atomic_fetch_add(&done, 1);
+}
+
+typedef struct want {
+    gn_pool_t *p;
+    unsigned n;
+} want_t;
+
+static bool running_is(void *arg)
+{
+    want_t *w = arg;
+    return gn_pool_running(w->p) == w->n;
+}
+
+static bool waiting_is(void *arg)
+{
+    want_t *w = arg;
+    return gn_pool_waiting(w->p) == w->n;
+}
+
+static bool no_workers(void *arg)
+{
+    gn_pool_t *p = arg;
+    return gn_pool_running(p) == 0 && gn_pool_free_workers(p) == 0;
+}
+
+static bool done_is(void *arg)
+{
+    return atomic_load(&done) == *(int *)arg;
+}
+
+static void wait_running(gn_pool_t *p, unsigned n)
+{
+    want_t w = {p, n};
+    ck_assert_msg(wait_until(running_is, &w), "running %u, want %u", gn_pool_running(p), n);
+}
+
+static void wait_waiting(gn_pool_t *p, unsigned n)
+{
+    want_t w = {p, n};
+    ck_assert_msg(wait_until(waiting_is, &w), "waiting %u, want %u", gn_pool_waiting(p), n);
+}
+
+static gn_pool_t *make_pool(unsigned cap, unsigned queue, bool nonblocking)
+{
+    gn_pool_options_t o = {.capacity = cap, .queue_size = queue, .nonblocking = nonblocking};
+    gn_pool_t *p = NULL;
+    ck_assert_int_eq(gn_pool_new(&p, &o), 0);
+    return p;
+}
+
+/* A thread that submits one gated task and records the result. */
+typedef struct submitter {
+    pthread_t tid;
+    gn_pool_t *p;
+    int rc;
+} submitter_t;
+
+static void *submit_one(void *arg)
+{
+    submitter_t *s = arg;
+    s->rc = gn_pool_submit(s->p, gated_task, NULL);
+    return NULL;
+}
+
+/* ---- worker pool ---------------------------------------------------------- */
+
+START_TEST(pool_bad_input)
+{
+    gn_pool_t *p = NULL;
+    gn_pool_options_t o = {.capacity = GN_POOL_MAX_CAP + 1};
+    ck_assert_int_eq(gn_pool_new(NULL, NULL), -EINVAL);
+    ck_assert_int_eq(gn_pool_new(&p, &o), -EINVAL);
+    o = (gn_pool_options_t){.queue_size = GN_POOL_MAX_QUEUE + 1};
+    ck_assert_int_eq(gn_pool_new(&p, &o), -EINVAL);
+    ck_assert_int_eq(gn_pool_new(&p, NULL), 0);
+    ck_assert_uint_ge(gn_pool_cap(p), 1);
+    ck_assert_int_eq(gn_pool_submit(NULL, count_task, NULL), -EINVAL);
+    ck_assert_int_eq(gn_pool_submit(p, NULL, NULL), -EINVAL);
+    ck_assert_int_eq(gn_pool_tune(p, 0), -EINVAL);
+    ck_assert_int_eq(gn_pool_tune(p, GN_POOL_MAX_CAP + 1), -EINVAL);
+    ck_assert_int_eq(gn_pool_tune(NULL, 2), -EINVAL);
+    ck_assert_int_eq(gn_pool_release(NULL, 0), -EINVAL);
+    ck_assert_uint_eq(gn_pool_running(NULL) + gn_pool_free_workers(NULL) + gn_pool_waiting(NULL) +
+                          gn_pool_queued(NULL) + gn_pool_cap(NULL),
+                      0);
+    gn_pool_free(NULL);
+    gn_pool_free(p);
+}
+END_TEST
+
+/* Every task marks its own slot: each must end up marked exactly once. */
+static atomic_uchar *slots;
+
+static void mark_task(void *arg)
+{
+    atomic_fetch_add(&slots[(uintptr_t)arg], 1);
+}
+
+typedef struct range {
+    gn_pool_t *p;
+    uintptr_t from, to;
+} range_t;
+
+static void *submit_range(void *arg)
+{
+    range_t *r = arg;
+    for (uintptr_t i = r->from; i < r->to; i++)
+        ck_assert_int_eq(gn_pool_submit(r->p, mark_task, (void *)i), 0);
+    return NULL;
+}
+
+static void run_exactly_once(unsigned cap, unsigned queue, int nsub)
+{
+    long per = gn_test_scale(100000, 20);
+    size_t total = (size_t)per * (size_t)nsub;
+    slots = calloc(total, 1);
+    gn_pool_t *p = make_pool(cap, queue, false);
+    pthread_t t[8];
+    range_t r[8];
+    for (int i = 0; i < nsub; i++) {
+        r[i] = (range_t){p, (uintptr_t)(i * per), (uintptr_t)((i + 1) * per)};
+        pthread_create(&t[i], NULL, submit_range, &r[i]);
+    }
+    for (int i = 0; i < nsub; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    for (size_t i = 0; i < total; i++)
+        ck_assert_msg(slots[i] == 1, "task %zu ran %d times", i, slots[i]);
+    gn_pool_free(p);
+    free(slots);
+}
+
+START_TEST(pool_every_task_once)
+{
+    run_exactly_once(4, 64, 4);
+}
+END_TEST
+
+/* A tiny queue forces submitters to block and be woken over and over. */
+START_TEST(pool_every_task_once_tiny_queue)
+{
+    run_exactly_once(2, 1, 3);
+}
+END_TEST
+
+START_TEST(pool_nonblocking_overload)
+{
+    gn_pool_t *p = make_pool(2, 1, true);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 1);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 2);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0); /* queued */
+    ck_assert_uint_eq(gn_pool_queued(p), 1);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), -EAGAIN);
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), -EAGAIN);
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_int_eq(atomic_load(&done), 3);
+    gn_pool_free(p);
+}
+END_TEST
+
+START_TEST(pool_max_blocking)
+{
+    gn_pool_options_t o = {.capacity = 1, .queue_size = 1, .max_blocking = 1};
+    gn_pool_t *p;
+    ck_assert_int_eq(gn_pool_new(&p, &o), 0);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 1);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    submitter_t s = {.p = p};
+    pthread_create(&s.tid, NULL, submit_one, &s);
+    wait_waiting(p, 1);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), -EAGAIN);
+    atomic_store(&gate, 1);
+    pthread_join(s.tid, NULL);
+    ck_assert_int_eq(s.rc, 0);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_int_eq(atomic_load(&done), 3);
+    gn_pool_free(p);
+}
+END_TEST
+
+static void *submit_sleepers(void *arg)
+{
+    gn_pool_t *p = arg;
+    long n = gn_test_scale(3000, 5);
+    for (long i = 0; i < n; i++)
+        ck_assert_int_eq(gn_pool_submit(p, short_sleep_task, NULL), 0);
+    return NULL;
+}
+
+START_TEST(pool_capacity_never_exceeded)
+{
+    gn_pool_t *p = make_pool(3, 8, false);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, submit_sleepers, p);
+    unsigned most = 0;
+    for (int i = 0; i < 200; i++) {
+        unsigned w = gn_pool_running(p) + gn_pool_free_workers(p);
+        most = w > most ? w : most;
+        usleep(500);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_int_eq(atomic_load(&done), 2 * gn_test_scale(3000, 5));
+    ck_assert_int_le(atomic_load(&maxcur), 3);
+    ck_assert_int_ge(atomic_load(&maxcur), 1);
+    ck_assert_uint_le(most, 3);
+    gn_pool_free(p);
+}
+END_TEST
+
+START_TEST(pool_expiry_purges_idle)
+{
+    gn_pool_options_t o = {.capacity = 4, .expiry_ms = 50};
+    gn_pool_t *p;
+    ck_assert_int_eq(gn_pool_new(&p, &o), 0);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 4);
+    atomic_store(&gate, 1);
+    ck_assert_msg(wait_until(no_workers, p), "idle workers were not purged");
+    /* The pool still works after every worker expired. */
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), 0);
+    int want = 5;
+    ck_assert(wait_until(done_is, &want));
+    ck_assert_msg(wait_until(no_workers, p), "idle workers were not purged");
+    gn_pool_free(p);
+}
+END_TEST
+
+START_TEST(pool_no_expiry_keeps_workers)
+{
+    gn_pool_t *p = make_pool(2, 0, false);
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), 0);
+    int want = 1;
+    ck_assert(wait_until(done_is, &want));
+    usleep(100000);
+    ck_assert_uint_eq(gn_pool_free_workers(p), 1);
+    gn_pool_free(p);
+}
+END_TEST
+
+START_TEST(pool_prealloc)
+{
+    gn_pool_options_t o = {.capacity = 3, .prealloc = true};
+    gn_pool_t *p;
+    ck_assert_int_eq(gn_pool_new(&p, &o), 0);
+    ck_assert_uint_eq(gn_pool_free_workers(p), 3);
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), 0);
+    ck_assert_uint_eq(gn_pool_running(p) + gn_pool_free_workers(p), 3);
+    gn_pool_free(p);
+    ck_assert_int_eq(atomic_load(&done), 1);
+}
+END_TEST
+
+START_TEST(pool_tune_up_while_busy)
+{
+    gn_pool_t *p = make_pool(1, 16, false);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 1);
+    ck_assert_uint_eq(gn_pool_queued(p), 3);
+    ck_assert_int_eq(gn_pool_tune(p, 4), 0);
+    ck_assert_uint_eq(gn_pool_cap(p), 4);
+    wait_running(p, 4);
+    atomic_store(&gate, 1);
+    gn_pool_free(p);
+    ck_assert_int_eq(atomic_load(&done), 4);
+    ck_assert_int_eq(atomic_load(&maxcur), 4);
+}
+END_TEST
+
+START_TEST(pool_tune_down_while_busy)
+{
+    gn_pool_t *p = make_pool(4, 64, false);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 4);
+    ck_assert_int_eq(gn_pool_tune(p, 1), 0);
+    /* Queued behind the gated ones: surplus workers exit when their gated task
+     * ends, so these run one at a time. */
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_eq(gn_pool_submit(p, short_sleep_task, NULL), 0);
+    ck_assert_uint_eq(gn_pool_running(p), 4);
+    atomic_store(&maxcur, 0);
+    atomic_store(&gate, 1);
+    int want = 44;
+    ck_assert(wait_until(done_is, &want));
+    ck_assert_int_le(atomic_load(&maxcur), 1);
+    ck_assert_uint_le(gn_pool_running(p) + gn_pool_free_workers(p), 1);
+    gn_pool_free(p);
+}
+END_TEST
+
+START_TEST(pool_release_timeout)
+{
+    gn_pool_t *p = make_pool(2, 8, false);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 2);
+    ck_assert_int_eq(gn_pool_release(p, 30), -ETIMEDOUT);
+    ck_assert_int_eq(gn_pool_release(p, 0), -ETIMEDOUT);
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), -ESHUTDOWN);
+    ck_assert_int_eq(gn_pool_tune(p, 3), -ESHUTDOWN);
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(gn_pool_release(p, 20000), 0);
+    /* The queued task was accepted before release, so it still ran. */
+    ck_assert_int_eq(atomic_load(&done), 3);
+    ck_assert_uint_eq(gn_pool_running(p) + gn_pool_free_workers(p), 0);
+    gn_pool_free(p);
+}
+END_TEST
+
+static void sleep_task(void *arg)
+{
+    (void)arg;
+    usleep(20000);
+    atomic_fetch_add(&done, 1);
+}
+
+START_TEST(pool_release_waits_for_running)
+{
+    gn_pool_t *p = make_pool(2, 8, false);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(gn_pool_submit(p, sleep_task, NULL), 0);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_int_eq(atomic_load(&done), 6);
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), -ESHUTDOWN);
+    gn_pool_free(p);
+}
+END_TEST
+
+START_TEST(pool_release_wakes_blocked_submitter)
+{
+    gn_pool_t *p = make_pool(1, 1, false);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 1);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    submitter_t s = {.p = p};
+    pthread_create(&s.tid, NULL, submit_one, &s);
+    wait_waiting(p, 1);
+    ck_assert_int_eq(gn_pool_release(p, 0), -ETIMEDOUT);
+    pthread_join(s.tid, NULL);
+    ck_assert_int_eq(s.rc, -ESHUTDOWN);
+    atomic_store(&gate, 1);
+    gn_pool_free(p);
+    ck_assert_int_eq(atomic_load(&done), 2);
+}
+END_TEST
+
+static gn_pool_t *self_pool;
+static atomic_int self_rc;
+
+static void release_self_task(void *arg)
+{
+    (void)arg;
+    atomic_store(&self_rc, gn_pool_submit(self_pool, count_task, NULL));
+    if (atomic_load(&self_rc) == 0)
+        atomic_store(&self_rc, gn_pool_release(self_pool, 0));
+    atomic_fetch_add(&done, 1);
+}
+
+START_TEST(pool_task_submits_and_cannot_release_itself)
+{
+    self_pool = make_pool(1, 4, false);
+    ck_assert_int_eq(gn_pool_submit(self_pool, release_self_task, NULL), 0);
+    int want = 2;
+    ck_assert(wait_until(done_is, &want));
+    ck_assert_int_eq(gn_pool_release(self_pool, -1), 0);
+    ck_assert_int_eq(atomic_load(&self_rc), -EDEADLK);
+    ck_assert_int_eq(atomic_load(&done), 2);
+    gn_pool_free(self_pool);
+}
+END_TEST
+
+START_TEST(pool_default)
+{
+    gn_pool_t *d = gn_pool_default();
+    ck_assert_ptr_nonnull(d);
+    ck_assert_ptr_eq(gn_pool_default(), d);
+    ck_assert_uint_ge(gn_pool_cap(d), 2);
+    ck_assert_int_eq(gn_pool_submit(d, count_task, NULL), 0);
+    int want = 1;
+    ck_assert(wait_until(done_is, &want));
+    ck_assert_int_eq(gn_pool_release(d, 0), -EPERM);
+    gn_pool_free(d); /* a no-op */
+    ck_assert_int_eq(gn_pool_submit(d, count_task, NULL), 0);
+    want = 2;
+    ck_assert(wait_until(done_is, &want));
+}
+END_TEST
+
+/* ---- byte pool ------------------------------------------------------------ */
+
+START_TEST(bytes_lifo_reuse)
+{
+    void *a = gn_bytes_get(100);
+    void *b = gn_bytes_get(100);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_ne(a, b);
+    ck_assert_int_eq(gn_bytes_put(a), 0);
+    ck_assert_int_eq(gn_bytes_put(b), 0);
+    ck_assert_ptr_eq(gn_bytes_get(128), b);
+    ck_assert_ptr_eq(gn_bytes_get(65), a);
+    ck_assert_int_eq(gn_bytes_put(a), 0);
+    ck_assert_int_eq(gn_bytes_put(b), 0);
+    /* A different class does not hand out these blocks. */
+    void *c = gn_bytes_get(129);
+    ck_assert_ptr_ne(c, a);
+    ck_assert_ptr_ne(c, b);
+    ck_assert_int_eq(gn_bytes_put(c), 0);
+}
+END_TEST
+
+static void check_cap(size_t n, size_t want)
+{
+    unsigned char *p = gn_bytes_get(n);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq((uintptr_t)p % 16, 0);
+    ck_assert_uint_eq(gn_bytes_cap(p), want);
+    memset(p, 0xab, want); /* the whole capacity is usable (ASan checks) */
+    ck_assert_int_eq(gn_bytes_put(p), 0);
+}
+
+START_TEST(bytes_class_boundaries)
+{
+    check_cap(1, 64);
+    check_cap(63, 64);
+    check_cap(64, 64);
+    check_cap(65, 128);
+    check_cap(4095, 4096);
+    check_cap(4096, 4096);
+    check_cap(4097, 8192);
+    check_cap(GN_BYTES_MAX - 1, GN_BYTES_MAX);
+    check_cap(GN_BYTES_MAX, GN_BYTES_MAX);
+    check_cap(GN_BYTES_MAX + 1, GN_BYTES_MAX + 1);
+    check_cap(3 * GN_BYTES_MAX, 3 * GN_BYTES_MAX);
+}
+END_TEST
+
+START_TEST(bytes_bad_input)
+{
+    ck_assert_ptr_null(gn_bytes_get(0));
+    ck_assert_ptr_null(gn_bytes_get(SIZE_MAX));
+    ck_assert_ptr_null(gn_bytes_get(SIZE_MAX - GN_BYTES_HEADER + 1));
+    ck_assert_int_eq(gn_bytes_put(NULL), 0);
+    ck_assert_uint_eq(gn_bytes_cap(NULL), 0);
+    unsigned char *p = gn_bytes_get(200);
+    ck_assert_int_eq(gn_bytes_put(p + 1), -EINVAL);
+    ck_assert_uint_eq(gn_bytes_cap(p + 1), 0);
+    ck_assert_int_eq(gn_bytes_put(p), 0);
+    ck_assert_int_eq(gn_bytes_put(p), -EINVAL); /* double put */
+    ck_assert_uint_eq(gn_bytes_cap(p), 0);
+    void *big = gn_bytes_get(GN_BYTES_MAX + 1);
+    ck_assert_int_eq(gn_bytes_put(big), 0);
+    /* Memory that never came from the pool: no header magic. */
+    _Alignas(16) unsigned char fake[64] = {0};
+    ck_assert_int_eq(gn_bytes_put(fake + 16), -EINVAL);
+}
+END_TEST
+
+/* Blocks got on one thread, put back on another; the thread cache bound spills
+ * to the depot and a thread's cache moves to the depot when it exits. */
+enum { XN = 300 };
+static void *xblocks[XN];
+
+static void *get_blocks(void *arg)
+{
+    size_t n = (size_t)(uintptr_t)arg;
+    for (int i = 0; i < XN; i++) {
+        xblocks[i] = gn_bytes_get(n);
+        memset(xblocks[i], i & 0xff, n);
+    }
+    return NULL;
+}
+
+static void *put_blocks(void *arg)
+{
+    size_t n = (size_t)(uintptr_t)arg;
+    for (int i = 0; i < XN; i++) {
+        unsigned char *b = xblocks[i];
+        ck_assert_uint_eq(b[n - 1], (unsigned)(i & 0xff));
+        ck_assert_int_eq(gn_bytes_put(b), 0);
+    }
+    return NULL;
+}
+
+static bool was_handed_over(const void *p)
+{
+    for (int i = 0; i < XN; i++)
+        if (xblocks[i] == p)
+            return true;
+    return false;
+}
+
+START_TEST(bytes_cross_thread)
+{
+    size_t sizes[] = {64, 4096, 65536};
+    for (int k = 0; k < 3; k++) {
+        pthread_t t;
+        void *n = (void *)(uintptr_t)sizes[k];
+        pthread_create(&t, NULL, get_blocks, n);
+        pthread_join(t, NULL);
+        pthread_create(&t, NULL, put_blocks, n);
+        pthread_join(t, NULL);
+        /* The putting thread has exited: its cache went to the depot, and this
+         * thread (whose cache is empty) now gets those blocks back. */
+        void *p = gn_bytes_get(sizes[k]);
+        ck_assert(was_handed_over(p));
+        ck_assert_int_eq(gn_bytes_put(p), 0);
+    }
+}
+END_TEST
+
+static void *churn(void *arg)
+{
+    uint64_t rng = (uint64_t)(uintptr_t)arg;
+    long rounds = gn_test_scale(20000, 10);
+    unsigned char *held[16] = {0};
+    for (long r = 0; r < rounds; r++) {
+        unsigned i = (unsigned)(gn_test_rand(&rng) % 16);
+        if (held[i] != NULL) {
+            size_t cap = gn_bytes_cap(held[i]);
+            ck_assert_uint_eq(held[i][cap - 1], (unsigned char)i);
+            ck_assert_int_eq(gn_bytes_put(held[i]), 0);
+            held[i] = NULL;
+        } else {
+            size_t n = 1 + gn_test_rand(&rng) % (GN_BYTES_MAX / 8);
+            held[i] = gn_bytes_get(n);
+            ck_assert_ptr_nonnull(held[i]);
+            memset(held[i], (int)i, gn_bytes_cap(held[i]));
+        }
+    }
+    for (int i = 0; i < 16; i++)
+        ck_assert_int_eq(gn_bytes_put(held[i]), 0);
+    return NULL;
+}
+
+START_TEST(bytes_threads_churn)
+{
+    uint64_t seed = gn_test_seed("bytes_threads_churn", 42);
+    pthread_t t[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(seed + i + 1));
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    gn_bytes_trim();
+}
+END_TEST
+
+START_TEST(bytes_bounded_cache)
+{
+    /* Far more blocks than a thread may cache: all are accepted and reused. */
+    enum { N = 1000 };
+    void **b = malloc(N * sizeof *b);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++)
+            b[i] = gn_bytes_get(256);
+        for (int i = 0; i < N; i++)
+            ck_assert_int_eq(gn_bytes_put(b[i]), 0);
+    }
+    gn_bytes_trim();
+    free(b);
+}
+END_TEST
+
+static Suite *pool_suite(void)
+{
+    Suite *s = suite_create("pool");
+    TCase *w = tcase_create("worker_pool");
+    tcase_add_test(w, pool_bad_input);
+    tcase_add_test(w, pool_every_task_once);
+    tcase_add_test(w, pool_every_task_once_tiny_queue);
+    tcase_add_test(w, pool_nonblocking_overload);
+    tcase_add_test(w, pool_max_blocking);
+    tcase_add_test(w, pool_capacity_never_exceeded);
+    tcase_add_test(w, pool_expiry_purges_idle);
+    tcase_add_test(w, pool_no_expiry_keeps_workers);
+    tcase_add_test(w, pool_prealloc);
+    tcase_add_test(w, pool_tune_up_while_busy);
+    tcase_add_test(w, pool_tune_down_while_busy);
+    tcase_add_test(w, pool_release_timeout);
+    tcase_add_test(w, pool_release_waits_for_running);
+    tcase_add_test(w, pool_release_wakes_blocked_submitter);
+    tcase_add_test(w, pool_task_submits_and_cannot_release_itself);
+    tcase_add_test(w, pool_default);
+    suite_add_tcase(s, w);
+    TCase *b = tcase_create("byte_pool");
+    tcase_add_test(b, bytes_lifo_reuse);
+    tcase_add_test(b, bytes_class_boundaries);
+    tcase_add_test(b, bytes_bad_input);
+    tcase_add_test(b, bytes_cross_thread);
+    tcase_add_test(b, bytes_threads_churn);
+    tcase_add_test(b, bytes_bounded_cache);
+    suite_add_tcase(s, b);
+    return s;
+}
+
+int main(void)
+{
+    return gn_test_run(pool_suite());
+}
