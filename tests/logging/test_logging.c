@@ -1,0 +1,992 @@
+/* Check suite for gnet-logging. Every test runs in its own forked process
+ * (Check's default), so tests that touch the environment, stderr or the
+ * process default logger cannot leak into each other. */
+#include <gnet/logging.h>
+
+#include "gn_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* A fresh directory per test; files are removed by dir_cleanup. */
+static char g_dir[64];
+
+static void dir_setup(void)
+{
+    snprintf(g_dir, sizeof g_dir, "/tmp/gn-logging-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(g_dir));
+}
+
+static void dir_cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void path_in_dir(char *dst, size_t cap, const char *name)
+{
+    snprintf(dst, cap, "%s/%s", g_dir, name);
+}
+
+/* Whole file into a NUL-terminated heap string (NULL if it does not exist). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    ck_assert_int_ge(n, 0);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (len != NULL)
+        *len = (size_t)n;
+    return buf;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* Matches one console line (without its newline) and captures level, file,
+ * line and message. */
+static regex_t g_line_re;
+
+static void line_re_init(void)
+{
+    const char *re =
+        "^\\[gnet\\] [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z "
+        "(DEBUG|INFO|WARN|ERROR|FATAL) ([^ :]+):([0-9]+) (.*)$";
+    ck_assert_int_eq(regcomp(&g_line_re, re, REG_EXTENDED), 0);
+}
+
+/* Checks that `line` is a well-formed console line; returns its message. */
+static const char *parse_line(const char *line, char *level, size_t level_cap)
+{
+    regmatch_t m[5];
+    if (regexec(&g_line_re, line, 5, m, 0) != 0)
+        ck_abort_msg("malformed line: '%.200s'", line);
+    int n = (int)(m[1].rm_eo - m[1].rm_so);
+    snprintf(level, level_cap, "%.*s", n, line + m[1].rm_so);
+    return line + m[4].rm_so;
+}
+
+/* Sends this process's stderr to a file so tests can read what went there. */
+static void capture_stderr(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    close(fd);
+}
+
+static int count_substr(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* A user sink that records what it received. */
+typedef struct rec {
+    int calls;
+    int flushes;
+    int per_level[5];
+    gn_log_level_t level;
+    char file[256];
+    int line;
+    char msg[256];
+    size_t len;
+} rec_t;
+
+static void rec_sink(gn_log_level_t level, const char *file, int line, const char *msg, size_t len,
+                     void *udata)
+{
+    rec_t *r = udata;
+    r->calls++;
+    r->per_level[level - GN_LOG_DEBUG]++;
+    r->level = level;
+    snprintf(r->file, sizeof r->file, "%s", file != NULL ? file : "(null)");
+    r->line = line;
+    snprintf(r->msg, sizeof r->msg, "%s", msg);
+    r->len = len;
+    ck_assert_int_eq(msg[len], '\0');
+}
+
+static void rec_flush(void *udata)
+{
+    ((rec_t *)udata)->flushes++;
+}
+
+static gn_logger_t *rec_logger(rec_t *r, gn_log_level_t level)
+{
+    memset(r, 0, sizeof *r);
+    gn_logger_opts_t o = {
+        .level = level, .sink = GN_LOG_SINK_FUNC, .fn = rec_sink, .flush = rec_flush, .udata = r};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    ck_assert_ptr_nonnull(l);
+    return l;
+}
+
+/* ---- levels -------------------------------------------------------------- */
+
+static int g_evals;
+static int bump(void)
+{
+    return ++g_evals;
+}
+
+START_TEST(test_level_filtering)
+{
+    rec_t r;
+    gn_logger_t *l = rec_logger(&r, GN_LOG_INFO);
+    ck_assert_int_eq(gn_logger_get_level(l), GN_LOG_INFO);
+    GN_LOG_DEBUGF(l, "d");
+    GN_LOG_INFOF(l, "i");
+    GN_LOG_WARNF(l, "w");
+    GN_LOG_ERRORF(l, "e");
+    ck_assert_int_eq(gn_logf(l, GN_LOG_FATAL, __FILE__, __LINE__, "f"), 0); /* no abort here */
+    ck_assert_int_eq(r.calls, 4);
+    ck_assert_int_eq(r.per_level[0], 0);
+    ck_assert_int_eq(r.per_level[1] + r.per_level[2] + r.per_level[3] + r.per_level[4], 4);
+
+    ck_assert_int_eq(gn_logger_set_level(l, GN_LOG_ERROR), 0);
+    ck_assert_int_eq(gn_logger_get_level(l), GN_LOG_ERROR);
+    ck_assert(!gn_logger_enabled(l, GN_LOG_WARN));
+    ck_assert(gn_logger_enabled(l, GN_LOG_ERROR));
+    GN_LOG_INFOF(l, "i");
+    GN_LOG_WARNF(l, "w");
+    ck_assert_int_eq(gn_logf(l, GN_LOG_WARN, __FILE__, __LINE__, "w"), 0);
+    ck_assert_int_eq(r.calls, 4);
+    GN_LOG_ERRORF(l, "e");
+    ck_assert_int_eq(r.calls, 5);
+
+    ck_assert_int_eq(gn_logger_set_level(l, GN_LOG_DEBUG), 0);
+    GN_LOG_DEBUGF(l, "d");
+    ck_assert_int_eq(r.per_level[0], 1);
+    gn_logger_free(l);
+}
+END_TEST
+
+START_TEST(test_disabled_args_not_evaluated)
+{
+    rec_t r;
+    gn_logger_t *l = rec_logger(&r, GN_LOG_INFO);
+    g_evals = 0;
+    GN_LOG_DEBUGF(l, "%d", bump());
+    ck_assert_int_eq(g_evals, 0);
+    ck_assert_int_eq(r.calls, 0);
+    GN_LOG_INFOF(l, "%d", bump());
+    ck_assert_int_eq(g_evals, 1);
+    ck_assert_str_eq(r.msg, "1");
+
+    ck_assert_int_eq(gn_logger_set_level(l, GN_LOG_FATAL), 0);
+    GN_LOG_ERRORF(l, "%d %d", bump(), bump());
+    ck_assert_int_eq(g_evals, 1);
+    ck_assert_int_eq(gn_logger_set_level(l, GN_LOG_DEBUG), 0);
+    GN_LOG_DEBUGF(l, "%d", bump());
+    ck_assert_int_eq(g_evals, 2);
+    ck_assert_int_eq(r.calls, 2);
+
+    /* The logger expression itself is evaluated exactly once. */
+    int picks = 0;
+    GN_LOG_INFOF((picks++, l), "x");
+    ck_assert_int_eq(picks, 1);
+    gn_logger_free(l);
+}
+END_TEST
+
+/* ---- sinks --------------------------------------------------------------- */
+
+START_TEST(test_user_sink_fields)
+{
+    rec_t r;
+    gn_logger_t *l = rec_logger(&r, GN_LOG_DEBUG);
+    int line = __LINE__ + 1;
+    GN_LOG_WARNF(l, "hello %s %d", "world", 7);
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_int_eq(r.level, GN_LOG_WARN);
+    ck_assert_str_eq(r.file, __FILE__);
+    ck_assert_int_eq(r.line, line);
+    ck_assert_str_eq(r.msg, "hello world 7");
+    ck_assert_uint_eq(r.len, strlen("hello world 7"));
+
+    /* Trailing newlines are the logger's business: dropped. */
+    GN_LOG_ERRORF(l, "bye\n\n");
+    ck_assert_str_eq(r.msg, "bye");
+    ck_assert_uint_eq(r.len, 3);
+    ck_assert_int_eq(r.level, GN_LOG_ERROR);
+
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, NULL, 0, "nofile"), 0);
+    ck_assert_str_eq(r.file, "(null)");
+
+    ck_assert_int_eq(gn_logger_flush(l), 0);
+    ck_assert_int_eq(r.flushes, 1);
+    gn_logger_free(l);
+}
+END_TEST
+
+/* A sink that logs back into its own logger must get an error, not hang. */
+typedef struct reenter {
+    gn_logger_t *self;
+    int inner_rc;
+    int flush_rc;
+    int calls;
+} reenter_t;
+
+static void reenter_sink(gn_log_level_t level, const char *file, int line, const char *msg,
+                         size_t len, void *udata)
+{
+    reenter_t *r = udata;
+    r->calls++;
+    r->inner_rc = gn_logf(r->self, GN_LOG_ERROR, __FILE__, __LINE__, "inner");
+    r->flush_rc = gn_logger_flush(r->self);
+}
+
+START_TEST(test_sink_reentry)
+{
+    reenter_t r = {0};
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FUNC, .fn = reenter_sink, .udata = &r};
+    ck_assert_int_eq(gn_logger_new(&r.self, &o), 0);
+    GN_LOG_INFOF(r.self, "outer");
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_int_eq(r.inner_rc, -EDEADLK);
+    ck_assert_int_eq(r.flush_rc, -EDEADLK);
+    /* Outside the sink, logging works again. */
+    ck_assert_int_eq(gn_logf(r.self, GN_LOG_INFO, __FILE__, __LINE__, "again"), 0);
+    ck_assert_int_eq(r.calls, 2);
+    gn_logger_free(r.self);
+}
+END_TEST
+
+START_TEST(test_console_format)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "fd.log");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    gn_logger_opts_t o = {.level = GN_LOG_DEBUG, .sink = GN_LOG_SINK_FD, .fd = fd};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    time_t before = time(NULL);
+    int line = __LINE__ + 1;
+    GN_LOG_INFOF(l, "port %d ready", 9000);
+    GN_LOG_DEBUGF(l, "d");
+    GN_LOG_WARNF(l, "w");
+    GN_LOG_ERRORF(l, "e\n");
+    gn_logger_free(l);
+    /* The fd belongs to the caller: still open after free. */
+    ck_assert_int_ge(fcntl(fd, F_GETFD), 0);
+    close(fd);
+
+    char *text = slurp(path, NULL);
+    char want[160];
+    snprintf(want, sizeof want, " INFO test_logging.c:%d port 9000 ready\n", line);
+    ck_assert_ptr_nonnull(strstr(text, want));
+    const char *levels[] = {"INFO", "DEBUG", "WARN", "ERROR"};
+    const char *msgs[] = {"port 9000 ready", "d", "w", "e"};
+    char *save = NULL;
+    int i = 0;
+    for (char *ln = strtok_r(text, "\n", &save); ln != NULL; ln = strtok_r(NULL, "\n", &save)) {
+        char level[8];
+        ck_assert_int_lt(i, 4);
+        ck_assert_str_eq(parse_line(ln, level, sizeof level), msgs[i]);
+        ck_assert_str_eq(level, levels[i]);
+        i++;
+    }
+    ck_assert_int_eq(i, 4);
+
+    /* The timestamp is now, in UTC. */
+    struct tm tm = {0};
+    ck_assert_ptr_nonnull(strptime(text + strlen("[gnet] "), "%Y-%m-%dT%H:%M:%S", &tm));
+    time_t stamp = timegm(&tm);
+    ck_assert_int_le(before - 1, stamp);
+    ck_assert_int_le(stamp, time(NULL) + 1);
+    free(text);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_stderr_sink)
+{
+    dir_setup();
+    char path[128];
+    path_in_dir(path, sizeof path, "stderr.txt");
+    capture_stderr(path);
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, NULL), 0); /* NULL opts: info, stderr */
+    GN_LOG_DEBUGF(l, "not shown");
+    GN_LOG_INFOF(l, "to stderr");
+    gn_logger_free(l);
+    char *text = slurp(path, NULL);
+    ck_assert_int_eq(count_substr(text, "\n"), 1);
+    ck_assert_ptr_nonnull(strstr(text, " INFO test_logging.c:"));
+    ck_assert_ptr_nonnull(strstr(text, " to stderr\n"));
+    free(text);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_write_error)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FD, .fd = p[1]};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    close(p[1]);
+    close(p[0]);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "lost"), -EBADF);
+    gn_logger_free(l);
+}
+END_TEST
+
+/* ---- file sink and rotation ---------------------------------------------- */
+
+static gn_logger_t *file_logger(const char *path, size_t max_size, int max_backups)
+{
+    gn_logger_opts_t o = {
+        .sink = GN_LOG_SINK_FILE, .path = path, .max_size = max_size, .max_backups = max_backups};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    return l;
+}
+
+/* Reads path.<backups> ... path.1, path (oldest first) and checks that the
+ * lines "seq N" in them are consecutive; returns the first N (or -1 when
+ * there is no line) and stores the count. */
+static long check_sequence(const char *path, int backups, size_t max_size, long *count)
+{
+    long first = -1, next = -1;
+    *count = 0;
+    for (int i = backups; i >= 0; i--) {
+        char name[160];
+        if (i == 0)
+            snprintf(name, sizeof name, "%s", path);
+        else
+            snprintf(name, sizeof name, "%s.%d", path, i);
+        char *text = slurp(name, NULL);
+        if (text == NULL)
+            continue;
+        if (max_size > 0)
+            ck_assert_int_le(file_size(name), (off_t)max_size);
+        char *save = NULL;
+        for (char *ln = strtok_r(text, "\n", &save); ln != NULL; ln = strtok_r(NULL, "\n", &save)) {
+            char level[8];
+            long n = -1;
+            ck_assert_int_eq(sscanf(parse_line(ln, level, sizeof level), "seq %ld", &n), 1);
+            if (first < 0)
+                first = next = n;
+            ck_assert_int_eq(n, next);
+            next++;
+            (*count)++;
+        }
+        free(text);
+    }
+    return first;
+}
+
+/* Pads each line to ~100 bytes so that a 1000-byte file holds 9 of them. */
+static void log_seq(gn_logger_t *l, long from, long to)
+{
+    for (long i = from; i < to; i++)
+        ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "seq %ld %040d", i, 0), 0);
+}
+
+START_TEST(test_rotation_backups)
+{
+    dir_setup();
+    line_re_init();
+    char path[128], name[160];
+    path_in_dir(path, sizeof path, "app.log");
+    gn_logger_t *l = file_logger(path, 1000, 3);
+    log_seq(l, 0, 200);
+    gn_logger_free(l);
+    for (int i = 1; i <= 3; i++) {
+        snprintf(name, sizeof name, "%s.%d", path, i);
+        ck_assert_msg(exists(name), "%s missing", name);
+        /* A backup is full: another line would not have fitted. */
+        ck_assert_int_gt(file_size(name), 1000 - 120);
+    }
+    snprintf(name, sizeof name, "%s.4", path);
+    ck_assert(!exists(name));
+    long count = 0;
+    long first = check_sequence(path, 3, 1000, &count);
+    /* The newest lines survive, in order, through to the very last one. */
+    ck_assert_int_gt(first, 0);
+    ck_assert_int_eq(first + count, 200);
+    ck_assert_int_ge(count, 3 * 8 + 1);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_rotation_complete)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "all.log");
+    gn_logger_t *l = file_logger(path, 1000, 100);
+    log_seq(l, 0, 300);
+    gn_logger_free(l);
+    long count = 0;
+    ck_assert_int_eq(check_sequence(path, 100, 1000, &count), 0);
+    ck_assert_int_eq(count, 300);
+
+    /* Reopening appends to the existing file and keeps rotating from there. */
+    l = file_logger(path, 1000, 100);
+    log_seq(l, 300, 400);
+    gn_logger_free(l);
+    ck_assert_int_eq(check_sequence(path, 100, 1000, &count), 0);
+    ck_assert_int_eq(count, 400);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_rotation_no_backup)
+{
+    dir_setup();
+    line_re_init();
+    char path[128], name[160];
+    path_in_dir(path, sizeof path, "one.log");
+    gn_logger_t *l = file_logger(path, 1000, 0);
+    log_seq(l, 0, 100);
+    gn_logger_free(l);
+    snprintf(name, sizeof name, "%s.1", path);
+    ck_assert(!exists(name));
+    long count = 0;
+    long first = check_sequence(path, 0, 1000, &count);
+    ck_assert_int_gt(first, 0);
+    ck_assert_int_eq(first + count, 100);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_rotation_oversized_line)
+{
+    dir_setup();
+    char path[128], name[160];
+    path_in_dir(path, sizeof path, "big.log");
+    /* A file already bigger than max_size at open rotates on the first line. */
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(fprintf(f, "%0300d\n", 0), 0);
+    fclose(f);
+    gn_logger_t *l = file_logger(path, 200, 2);
+    GN_LOG_INFOF(l, "small");
+    snprintf(name, sizeof name, "%s.1", path);
+    ck_assert_int_eq(file_size(name), 301);
+    /* A line longer than max_size is written whole, alone in a fresh file. */
+    GN_LOG_INFOF(l, "%0500d", 1);
+    GN_LOG_INFOF(l, "after");
+    gn_logger_free(l);
+    char *cur = slurp(path, NULL);
+    ck_assert_int_eq(count_substr(cur, "\n"), 1);
+    ck_assert_ptr_nonnull(strstr(cur, " after\n"));
+    free(cur);
+    char *b1 = slurp(name, NULL);
+    ck_assert_int_eq(count_substr(b1, "\n"), 1);
+    ck_assert_uint_gt(strlen(b1), 500);
+    free(b1);
+    snprintf(name, sizeof name, "%s.2", path);
+    char *b2 = slurp(name, NULL);
+    ck_assert_ptr_nonnull(strstr(b2, " small\n"));
+    free(b2);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_file_not_regular)
+{
+    /* /dev/null is never rotated (no renaming of device files). */
+    gn_logger_t *l = file_logger("/dev/null", 10, 2);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "line %d", i), 0);
+    ck_assert_int_eq(gn_logger_flush(l), 0);
+    gn_logger_free(l);
+    ck_assert(!exists("/dev/null.1"));
+}
+END_TEST
+
+/* ---- threads ------------------------------------------------------------- */
+
+#define NTHREADS 8
+
+typedef struct worker {
+    gn_logger_t *l;
+    int id;
+    long lines;
+} worker_t;
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    for (long i = 0; i < w->lines; i++)
+        GN_LOG_INFOF(w->l, "t%d n%ld %s", w->id, i, "payload-payload-payload");
+    return NULL;
+}
+
+static void run_workers(gn_logger_t *l, long per_thread)
+{
+    pthread_t th[NTHREADS];
+    worker_t w[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i] = (worker_t){.l = l, .id = i, .lines = per_thread};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < NTHREADS; i++)
+        ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+}
+
+/* Parses every line of the files (oldest first); each must be whole and each
+ * thread's lines must appear in its own order. Returns the line count. */
+static long check_thread_lines(const char *path, int backups, long per_thread)
+{
+    long next[NTHREADS] = {0};
+    long total = 0;
+    for (int i = backups; i >= 0; i--) {
+        char name[160];
+        if (i == 0)
+            snprintf(name, sizeof name, "%s", path);
+        else
+            snprintf(name, sizeof name, "%s.%d", path, i);
+        size_t len = 0;
+        char *text = slurp(name, &len);
+        if (text == NULL)
+            continue;
+        ck_assert(len == 0 || text[len - 1] == '\n');
+        char *save = NULL;
+        for (char *ln = strtok_r(text, "\n", &save); ln != NULL; ln = strtok_r(NULL, "\n", &save)) {
+            char level[8];
+            int t = -1, used = 0;
+            long n = -1;
+            const char *msg = parse_line(ln, level, sizeof level);
+            ck_assert_int_eq(sscanf(msg, "t%d n%ld payload-payload-payload%n", &t, &n, &used), 2);
+            ck_assert_int_eq(msg[used], '\0');
+            ck_assert(t >= 0 && t < NTHREADS);
+            ck_assert_int_eq(n, next[t]);
+            next[t]++;
+            total++;
+        }
+        free(text);
+    }
+    for (int t = 0; t < NTHREADS; t++)
+        ck_assert_int_eq(next[t], per_thread);
+    return total;
+}
+
+START_TEST(test_threads_whole_lines)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "mt.log");
+    /* Fast enough under every sanitizer (a few seconds): never scaled. */
+    long per_thread = 10000;
+    gn_logger_t *l = file_logger(path, 0, 0);
+    run_workers(l, per_thread);
+    gn_logger_free(l);
+    ck_assert_int_eq(check_thread_lines(path, 0, per_thread), NTHREADS * per_thread);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_threads_rotation)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "mtrot.log");
+    long per_thread = gn_test_scale(10000, 2);
+    /* ~90 bytes a line: about 40 files, all kept. */
+    size_t max_size = (size_t)per_thread * NTHREADS * 90 / 40;
+    gn_logger_t *l = file_logger(path, max_size, 200);
+    run_workers(l, per_thread);
+    gn_logger_free(l);
+    char name[160];
+    snprintf(name, sizeof name, "%s.20", path);
+    ck_assert(exists(name));
+    ck_assert_int_eq(check_thread_lines(path, 200, per_thread), NTHREADS * per_thread);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
+/* A user sink under 8 threads: calls must be serialized (never two at once). */
+typedef struct serial {
+    int inside; /* touched with atomics: detects overlapping calls */
+    long calls; /* plain: TSan reports a race if calls are not serialized */
+} serial_t;
+
+static void serial_sink(gn_log_level_t level, const char *file, int line, const char *msg,
+                        size_t len, void *udata)
+{
+    serial_t *s = udata;
+    ck_assert_int_eq(__atomic_fetch_add(&s->inside, 1, __ATOMIC_ACQ_REL), 0);
+    s->calls++;
+    __atomic_fetch_sub(&s->inside, 1, __ATOMIC_ACQ_REL);
+}
+
+START_TEST(test_threads_user_sink)
+{
+    serial_t s = {0};
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FUNC, .fn = serial_sink, .udata = &s};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    long per_thread = gn_test_scale(10000, 2);
+    run_workers(l, per_thread);
+    gn_logger_free(l);
+    ck_assert_int_eq(s.calls, NTHREADS * per_thread);
+}
+END_TEST
+
+/* Level changes while other threads log: an atomic, so TSan stays quiet. */
+static void *level_flipper(void *arg)
+{
+    gn_logger_t *l = arg;
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(gn_logger_set_level(l, i % 2 ? GN_LOG_DEBUG : GN_LOG_ERROR), 0);
+    return NULL;
+}
+
+START_TEST(test_threads_set_level)
+{
+    serial_t s = {0};
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FUNC, .fn = serial_sink, .udata = &s};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    pthread_t flip;
+    ck_assert_int_eq(pthread_create(&flip, NULL, level_flipper, l), 0);
+    run_workers(l, gn_test_scale(2000, 10));
+    ck_assert_int_eq(pthread_join(flip, NULL), 0);
+    gn_logger_free(l);
+    ck_assert_int_le(s.calls, NTHREADS * gn_test_scale(2000, 10));
+}
+END_TEST
+
+/* ---- long lines ---------------------------------------------------------- */
+
+START_TEST(test_long_lines)
+{
+    dir_setup();
+    char path[128];
+    path_in_dir(path, sizeof path, "long.log");
+    gn_logger_t *l = file_logger(path, 0, 0);
+    /* Every size around the stack buffer (1 KiB), then 1 MiB. */
+    size_t sizes[260];
+    size_t n = 0;
+    for (size_t s = 900; s < 1150; s++)
+        sizes[n++] = s;
+    sizes[n++] = 1 << 20;
+    char *big = malloc((1 << 20) + 1);
+    ck_assert_ptr_nonnull(big);
+    for (size_t i = 0; i < n; i++) {
+        memset(big, 'a' + (int)(i % 26), sizes[i]);
+        big[sizes[i]] = '\0';
+        ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "<%s>", big), 0);
+    }
+    gn_logger_free(l);
+
+    char *text = slurp(path, NULL);
+    char *save = NULL;
+    size_t i = 0;
+    for (char *ln = strtok_r(text, "\n", &save); ln != NULL; ln = strtok_r(NULL, "\n", &save)) {
+        ck_assert_uint_lt(i, n);
+        char *open = strchr(ln, '<');
+        ck_assert_ptr_nonnull(open);
+        ck_assert_uint_eq(strlen(open), sizes[i] + 2);
+        ck_assert_int_eq(open[1], 'a' + (int)(i % 26));
+        ck_assert_int_eq(open[sizes[i]], 'a' + (int)(i % 26));
+        ck_assert_int_eq(open[sizes[i] + 1], '>');
+        i++;
+    }
+    ck_assert_uint_eq(i, n);
+    free(text);
+
+    /* A user sink gets the whole long message too. */
+    rec_t r;
+    gn_logger_t *u = rec_logger(&r, GN_LOG_INFO);
+    memset(big, 'z', 5000);
+    big[5000] = '\0';
+    GN_LOG_INFOF(u, "%s", big);
+    ck_assert_uint_eq(r.len, 5000);
+    gn_logger_free(u);
+    free(big);
+    dir_cleanup();
+}
+END_TEST
+
+/* ---- default logger and environment -------------------------------------- */
+
+START_TEST(test_env_level)
+{
+    dir_setup();
+    char err[128];
+    path_in_dir(err, sizeof err, "stderr.txt");
+    capture_stderr(err);
+    ck_assert_int_eq(setenv("GNET_LOGGING_LEVEL", "WaRnInG", 1), 0);
+    unsetenv("GNET_LOGGING_FILE");
+    ck_assert_int_eq(gn_logger_get_level(gn_log_default()), GN_LOG_WARN);
+    ck_assert_int_eq(gn_logger_get_level(NULL), GN_LOG_WARN);
+    GN_LOG_INFOF(NULL, "hidden");
+    GN_LOG_WARNF(NULL, "shown");
+    char *text = slurp(err, NULL);
+    ck_assert_int_eq(count_substr(text, "\n"), 1);
+    ck_assert_ptr_nonnull(strstr(text, " WARN test_logging.c:"));
+    free(text);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_env_bad_level)
+{
+    dir_setup();
+    char err[128];
+    path_in_dir(err, sizeof err, "stderr.txt");
+    capture_stderr(err);
+    ck_assert_int_eq(setenv("GNET_LOGGING_LEVEL", "loud", 1), 0);
+    unsetenv("GNET_LOGGING_FILE");
+    ck_assert_ptr_nonnull(gn_log_default());
+    ck_assert_ptr_eq(gn_log_default(), gn_log_default());
+    ck_assert_int_eq(gn_logger_get_level(NULL), GN_LOG_INFO);
+    GN_LOG_INFOF(NULL, "still logging");
+    char *text = slurp(err, NULL);
+    ck_assert_int_eq(count_substr(text, "GNET_LOGGING_LEVEL=\"loud\""), 1);
+    ck_assert_ptr_nonnull(strstr(text, " still logging\n"));
+    free(text);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_env_file)
+{
+    dir_setup();
+    char path[128], err[128];
+    path_in_dir(path, sizeof path, "env.log");
+    path_in_dir(err, sizeof err, "stderr.txt");
+    capture_stderr(err);
+    ck_assert_int_eq(setenv("GNET_LOGGING_FILE", path, 1), 0);
+    ck_assert_int_eq(setenv("GNET_LOGGING_LEVEL", "debug", 1), 0);
+    GN_LOG_DEBUGF(NULL, "to the file %d", 1);
+    ck_assert_int_eq(gn_logger_flush(NULL), 0);
+    char *text = slurp(path, NULL);
+    ck_assert_ptr_nonnull(strstr(text, " DEBUG test_logging.c:"));
+    ck_assert_ptr_nonnull(strstr(text, " to the file 1\n"));
+    free(text);
+    text = slurp(err, NULL);
+    ck_assert_str_eq(text, "");
+    free(text);
+    /* The built-in default is not the caller's to free. */
+    gn_logger_free(gn_log_default());
+    GN_LOG_INFOF(NULL, "after free");
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_env_bad_file)
+{
+    dir_setup();
+    char err[128];
+    path_in_dir(err, sizeof err, "stderr.txt");
+    capture_stderr(err);
+    ck_assert_int_eq(setenv("GNET_LOGGING_FILE", "/nonexistent-gnet-dir/x.log", 1), 0);
+    ck_assert_int_eq(setenv("GNET_LOGGING_LEVEL", "", 1), 0); /* empty: unset */
+    GN_LOG_INFOF(NULL, "fallback");
+    GN_LOG_INFOF(NULL, "fallback");
+    char *text = slurp(err, NULL);
+    ck_assert_int_eq(count_substr(text, "GNET_LOGGING_FILE"), 1);
+    ck_assert_int_eq(count_substr(text, " fallback\n"), 2);
+    ck_assert_int_eq(count_substr(text, "GNET_LOGGING_LEVEL"), 0);
+    free(text);
+    dir_cleanup();
+}
+END_TEST
+
+START_TEST(test_set_default)
+{
+    rec_t r;
+    gn_logger_t *l = rec_logger(&r, GN_LOG_DEBUG);
+    gn_logger_t *builtin = gn_log_default();
+    ck_assert_ptr_null(gn_log_set_default(l));
+    ck_assert_ptr_eq(gn_log_default(), l);
+    GN_LOG_DEBUGF(NULL, "via default");
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_str_eq(r.msg, "via default");
+    ck_assert_int_eq(gn_logger_set_level(NULL, GN_LOG_ERROR), 0);
+    ck_assert_int_eq(gn_logger_get_level(l), GN_LOG_ERROR);
+    ck_assert_ptr_eq(gn_log_set_default(NULL), l);
+    ck_assert_ptr_eq(gn_log_default(), builtin);
+    /* Installing the built-in one explicitly is the same as NULL. */
+    ck_assert_ptr_null(gn_log_set_default(builtin));
+    ck_assert_ptr_null(gn_log_set_default(NULL));
+    gn_logger_free(l);
+}
+END_TEST
+
+/* ---- fatal ---------------------------------------------------------------- */
+
+START_TEST(test_fatal_aborts)
+{
+    dir_setup();
+    char path[128];
+    path_in_dir(path, sizeof path, "fatal.log");
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        gn_logger_opts_t o = {.level = GN_LOG_FATAL, .sink = GN_LOG_SINK_FILE, .path = path};
+        gn_logger_t *l = NULL;
+        if (gn_logger_new(&l, &o) == 0)
+            GN_LOG_FATALF(l, "boom %d", 42);
+        _exit(3); /* only reached if the logger could not be made */
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status));
+    ck_assert_int_eq(WTERMSIG(status), SIGABRT);
+    char *text = slurp(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    /* The line was written (and synced) before the abort. */
+    const char *at = strstr(text, " FATAL test_logging.c:");
+    ck_assert_ptr_nonnull(at);
+    int line = 0, used = 0;
+    ck_assert_int_eq(sscanf(at, " FATAL test_logging.c:%d boom 42%n", &line, &used), 1);
+    ck_assert_int_gt(line, 0);
+    ck_assert_str_eq(at + used, "\n");
+    free(text);
+    dir_cleanup();
+}
+END_TEST
+
+/* ---- bad input ------------------------------------------------------------ */
+
+START_TEST(test_bad_input)
+{
+    gn_logger_opts_t o = {0};
+    ck_assert_int_eq(gn_logger_new(NULL, &o), -EINVAL);
+    gn_logger_t *l = (gn_logger_t *)&o; /* must be reset to NULL on failure */
+    o.level = (gn_log_level_t)7;
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    ck_assert_ptr_null(l);
+    o = (gn_logger_opts_t){.level = (gn_log_level_t)-2};
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    o = (gn_logger_opts_t){.sink = (gn_log_sink_kind_t)42};
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    o = (gn_logger_opts_t){.sink = GN_LOG_SINK_FD, .fd = -1};
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    o = (gn_logger_opts_t){.sink = GN_LOG_SINK_FILE};
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    o.path = "";
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    o.path = "/tmp/x.log";
+    o.max_backups = -1;
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    o = (gn_logger_opts_t){.sink = GN_LOG_SINK_FILE, .path = "/nonexistent-gnet-dir/x.log"};
+    ck_assert_int_eq(gn_logger_new(&l, &o), -ENOENT);
+    o = (gn_logger_opts_t){.sink = GN_LOG_SINK_FUNC};
+    ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+    ck_assert_ptr_null(l);
+
+    rec_t r;
+    l = rec_logger(&r, GN_LOG_DEBUG);
+    const char *no_fmt = NULL;
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, no_fmt), -EINVAL);
+    ck_assert_int_eq(gn_logf(l, (gn_log_level_t)9, __FILE__, __LINE__, "x"), -EINVAL);
+    ck_assert_int_eq(gn_logf(l, (gn_log_level_t)-5, __FILE__, __LINE__, "x"), -EINVAL);
+    ck_assert_int_eq(gn_logger_set_level(l, (gn_log_level_t)9), -EINVAL);
+    ck_assert_int_eq(gn_logger_get_level(l), GN_LOG_DEBUG);
+    ck_assert_int_eq(r.calls, 0);
+    gn_logger_free(l);
+    gn_logger_free(NULL);
+
+    gn_log_level_t lv = GN_LOG_INFO;
+    ck_assert_int_eq(gn_log_level_parse(NULL, &lv), -EINVAL);
+    ck_assert_int_eq(gn_log_level_parse("info", NULL), -EINVAL);
+    ck_assert_int_eq(gn_log_level_parse("nope", &lv), -EINVAL);
+    ck_assert_int_eq(gn_log_level_parse("", &lv), -EINVAL);
+    ck_assert_int_eq(lv, GN_LOG_INFO);
+    ck_assert_int_eq(gn_log_level_parse("FATAL", &lv), 0);
+    ck_assert_int_eq(lv, GN_LOG_FATAL);
+    ck_assert_int_eq(gn_log_level_parse("Debug", &lv), 0);
+    ck_assert_int_eq(lv, GN_LOG_DEBUG);
+    ck_assert_str_eq(gn_log_level_string(GN_LOG_ERROR), "ERROR");
+    ck_assert_str_eq(gn_log_level_string((gn_log_level_t)42), "?");
+}
+END_TEST
+
+static Suite *logging_suite(void)
+{
+    Suite *s = suite_create("logging");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_level_filtering);
+    tcase_add_test(tc, test_disabled_args_not_evaluated);
+    tcase_add_test(tc, test_user_sink_fields);
+    tcase_add_test(tc, test_sink_reentry);
+    tcase_add_test(tc, test_console_format);
+    tcase_add_test(tc, test_stderr_sink);
+    tcase_add_test(tc, test_write_error);
+    tcase_add_test(tc, test_rotation_backups);
+    tcase_add_test(tc, test_rotation_complete);
+    tcase_add_test(tc, test_rotation_no_backup);
+    tcase_add_test(tc, test_rotation_oversized_line);
+    tcase_add_test(tc, test_file_not_regular);
+    tcase_add_test(tc, test_long_lines);
+    tcase_add_test(tc, test_env_level);
+    tcase_add_test(tc, test_env_bad_level);
+    tcase_add_test(tc, test_env_file);
+    tcase_add_test(tc, test_env_bad_file);
+    tcase_add_test(tc, test_set_default);
+    tcase_add_test(tc, test_fatal_aborts);
+    tcase_add_test(tc, test_bad_input);
+    suite_add_tcase(s, tc);
+
+    TCase *mt = tcase_create("threads");
+    tcase_add_test(mt, test_threads_whole_lines);
+    tcase_add_test(mt, test_threads_rotation);
+    tcase_add_test(mt, test_threads_user_sink);
+    tcase_add_test(mt, test_threads_set_level);
+    suite_add_tcase(s, mt);
+    return s;
+}
+
+int main(void)
+{
+    return gn_test_run(logging_suite());
+}
