@@ -146,7 +146,8 @@ static int apply_bind_options(int fd, const gn_addr_t *addr, const gn_socket_opt
         rc = gn_socket_set_ipv6only(fd, v6only_for(addr, o->ipv6only));
     if (rc == 0 && o->reuseaddr)
         rc = gn_socket_set_reuseaddr(fd, true);
-    if (rc == 0 && o->reuseport)
+    /* SO_REUSEPORT means nothing for unix sockets; recent Linux refuses it. */
+    if (rc == 0 && o->reuseport && addr->family != AF_UNIX)
         rc = gn_socket_set_reuseport(fd, true);
     if (rc == 0 && o->bind_device != NULL && o->bind_device[0] != '\0')
         rc = gn_socket_bind_device(fd, o->bind_device);
