@@ -128,7 +128,8 @@ typedef enum gn_v6only {
  * NULL pointer) keeps the kernel's defaults, except that TCP listeners always
  * get SO_REUSEADDR (as in Go and libuv) so a restarted server can bind while
  * old connections sit in TIME_WAIT. Options that do not apply to the socket
- * (nodelay on a unix socket, ipv6only on IPv4) are skipped silently.
+ * (nodelay, keepalive or reuseport on a unix socket, ipv6only on IPv4) are
+ * skipped silently.
  *
  * Order of application (before bind/connect unless noted):
  *   1 ipv6only   2 reuseaddr   3 reuseport   4 bind_device
