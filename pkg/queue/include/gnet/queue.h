@@ -2,10 +2,39 @@
  * reclamation, and an intrusive task queue built on it.
  *
  * Thread rule: every function here is thread-safe unless marked otherwise; each
- * states its progress guarantee. Functions that free a queue are not: the caller
- * must ensure no other thread uses the queue any more.
+ * states its progress guarantee (Concurrency Kit terms: "lock-free" means some
+ * thread always completes its call in a finite number of steps, whatever the
+ * others do; a thread may retry while others succeed). Functions that free a
+ * queue are not thread-safe: the caller must ensure no other thread uses the
+ * queue any more. No function is async-signal-safe.
  *
  * Errors: functions that can fail return 0 or a negative errno.
+ *
+ * Memory reclamation: hazard pointers (M. Michael, "Hazard Pointers: Safe Memory
+ * Reclamation for Lock-Free Objects", IEEE TPDS 2004), H = 2 per thread.
+ *  - Safety: a dequeuer publishes a hazard pointer to the head (and to its
+ *    successor) and re-checks the head before reading either, so no thread ever
+ *    reads a node that was freed or recycled; because a protected node cannot be
+ *    recycled, a compare-and-swap on head, tail or next cannot succeed on a
+ *    recycled node (no ABA).
+ *  - Records: a thread takes a record (its hazard pointers, retired list and node
+ *    cache) on its first call, with no registration; it is released by a
+ *    pthread key destructor when the thread exits, or by gn_queue_thread_exit().
+ *    Released records are reused by later threads, so the number of records is
+ *    the largest number of threads that used queues at the same time.
+ *  - Cost: one seq_cst store (xchg on x86) per enqueue, two per dequeue; a
+ *    dequeued node is retired and, every 2*H*N + 64 retirements (N = records), a
+ *    scan reads all N*H hazard pointers and recycles every retired node not
+ *    among them: O(1) amortized per node.
+ *  - Bound: at any moment at most H*N retired nodes are unreclaimable; each
+ *    thread holds at most 2*H*N + 64 retired nodes. A thread that stalls pins at
+ *    most the 2 nodes it protects (epoch schemes would pin everything).
+ *  - Recycling: reclaimed nodes go to a per-thread cache (up to 2 magazines of
+ *    64 nodes) backed by a global depot of 32 magazines (exchange-based, ABA-free);
+ *    beyond that they are freed. In steady state no call allocates from the
+ *    system; malloc is used only when the queues grow.
+ *  - Nodes are shared by all queues of the process: freeing a queue frees the
+ *    nodes still linked in it and never waits for other threads.
  */
 #ifndef GNET_QUEUE_H
 #define GNET_QUEUE_H
@@ -26,7 +55,8 @@ extern "C" {
 /* An unbounded MPMC FIFO of non-NULL pointers. Opaque; heap-allocated. */
 typedef struct gn_queue gn_queue_t;
 
-/* Creates an empty queue in *out. Returns 0, -EINVAL (out is NULL) or -ENOMEM. */
+/* Creates an empty queue in *out (NULL on failure). Returns 0, -EINVAL (out is
+ * NULL) or -ENOMEM. Thread-safe; calls malloc. */
 GN_EXPORT int gn_queue_new(gn_queue_t **out);
 
 /* Frees the queue and every node it holds. Items still queued are not touched
@@ -34,26 +64,35 @@ GN_EXPORT int gn_queue_new(gn_queue_t **out);
  * Not thread-safe: no other thread may use q during or after the call. */
 GN_EXPORT void gn_queue_free(gn_queue_t *q);
 
-/* Appends item at the tail. Returns 0, -EINVAL (q or item NULL) or -ENOMEM.
- * Lock-free. */
+/* Appends item at the tail. Returns 0, -EINVAL (q or item NULL) or -ENOMEM (a
+ * new node or the thread's first record could not be allocated; nothing was
+ * queued). The queue does not own item. Lock-free; allocation-free once the
+ * thread's node cache or the depot has nodes. */
 GN_EXPORT int gn_queue_enqueue(gn_queue_t *q, void *item);
 
 /* Removes and returns the item at the head, or NULL when the queue is empty
- * (or q is NULL). Lock-free. */
+ * (or q is NULL, or this is the thread's first call and its record could not be
+ * allocated). Items from one producer come out in the order it enqueued them.
+ * Lock-free; never allocates after the thread's first call. */
 GN_EXPORT void *gn_queue_dequeue(gn_queue_t *q);
 
-/* True when the queue held no item at the moment of the check. Wait-free. */
+/* True when the queue held no item at the moment of the check (NULL q counts
+ * as empty). Lock-free: retries only while concurrent dequeues move the head. */
 GN_EXPORT bool gn_queue_empty(const gn_queue_t *q);
 
-/* Number of items queued; exact when no other thread is using the queue,
- * approximate (a recent value) under concurrency. Wait-free. */
+/* Number of items queued (0 for NULL q); exact when no other thread is using
+ * the queue, approximate (a recent value) under concurrency: no shared counter
+ * is kept, the length is read from sequence numbers in the head and tail nodes.
+ * Lock-free, like gn_queue_empty. */
 GN_EXPORT size_t gn_queue_len(const gn_queue_t *q);
 
-/* Releases the calling thread's reclamation record (hazard pointers / epoch
- * state and its cached nodes) now rather than at thread exit. Optional: a
- * thread's record is released automatically when the thread exits. Useful for
- * pools that keep threads alive but stop using queues. The thread may use
- * queues again afterwards (a new record is taken). */
+/* Releases the calling thread's hazard-pointer record now rather than at
+ * thread exit: scans its retired nodes, gives its cached nodes to the global
+ * depot and frees the record for other threads. Optional: a thread's record is
+ * released automatically when the thread exits. Useful for pools that keep
+ * threads alive but stop using queues. The thread may use queues again
+ * afterwards (a record is taken again). Must not be called during a queue call
+ * (e.g. from a signal handler). No-op when the thread holds no record. */
 GN_EXPORT void gn_queue_thread_exit(void);
 
 /* ---- task queue ---------------------------------------------------------- */
@@ -70,24 +109,30 @@ typedef struct gn_task {
  * pushing a task costs no allocation in steady state. Opaque; heap-allocated. */
 typedef struct gn_taskq gn_taskq_t;
 
-/* Creates an empty task queue. Returns 0, -EINVAL or -ENOMEM. */
+/* Creates an empty task queue in *out (NULL on failure). Returns 0, -EINVAL
+ * (out is NULL) or -ENOMEM. Thread-safe. */
 GN_EXPORT int gn_taskq_new(gn_taskq_t **out);
 
-/* Frees the task queue. Tasks still queued are not run: for each, drop(task,
- * udata) is called (if drop is not NULL) so the owner can free task->arg; then
+/* Frees the task queue. Tasks still queued are not run: for each, in FIFO
+ * order, drop(task, udata) is called (if drop is not NULL) so the owner can free
+ * task->arg; task points into the node and is valid only during the call. Then
  * every node is freed. NULL q is a no-op. Not thread-safe. */
 GN_EXPORT void gn_taskq_free(gn_taskq_t *q, void (*drop)(gn_task_t *task, void *udata),
                              void *udata);
 
-/* Appends the task {fn, arg}. Returns 0, -EINVAL (q or fn NULL) or -ENOMEM.
- * Lock-free. */
+/* Appends the task {fn, arg}; arg may be NULL. Returns 0, -EINVAL (q or fn
+ * NULL) or -ENOMEM (nothing was queued). Lock-free; allocation-free in steady
+ * state, as gn_queue_enqueue. */
 GN_EXPORT int gn_taskq_push(gn_taskq_t *q, gn_task_fn fn, void *arg);
 
 /* Removes the task at the head into *out and returns true, or returns false
- * when the queue is empty. Lock-free. */
+ * when the queue is empty, q or out is NULL (nothing is removed), or the
+ * thread's first record could not be allocated. The task is not run: the
+ * caller runs it. Lock-free. */
 GN_EXPORT bool gn_taskq_pop(gn_taskq_t *q, gn_task_t *out);
 
-/* As gn_queue_empty / gn_queue_len. */
+/* As gn_queue_empty / gn_queue_len (lock-free; len approximate under
+ * concurrency). */
 GN_EXPORT bool gn_taskq_empty(const gn_taskq_t *q);
 GN_EXPORT size_t gn_taskq_len(const gn_taskq_t *q);
 

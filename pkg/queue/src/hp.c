@@ -1,0 +1,217 @@
+/* Hazard pointers (Michael 2004): per-thread records, their automatic release at
+ * thread exit, and the scan that returns unhazarded retired nodes to the node
+ * cache. One process-wide domain serves every queue, so a queue can be freed
+ * without waiting for other threads' retired lists. */
+#include "internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Thread_local gn__hprec_t *gn__hp_self __attribute__((tls_model("initial-exec")));
+
+/* Every record ever created, newest first; records are never unlinked. Pushes
+ * and the scan's read of the list head are seq_cst so that a record created after
+ * a scan started belongs to a thread whose first validation already sees the
+ * scanned nodes unlinked. */
+static _Atomic(gn__hprec_t *) g_records;
+static atomic_size_t g_nrecords;
+
+static pthread_key_t g_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static int g_key_err;
+
+static void key_destructor(void *p)
+{
+    gn__hprec_t *r = p;
+    if (gn__hp_self == r)
+        gn__hp_self = NULL;
+    gn__hp_release(r);
+}
+
+static void key_init(void)
+{
+    g_key_err = pthread_key_create(&g_key, key_destructor);
+}
+
+size_t gn__hp_nrecords(void)
+{
+    return atomic_load_explicit(&g_nrecords, memory_order_relaxed);
+}
+
+/* Threshold for the next scan: 2 * H * N + GN__RETIRE_MIN, capped by what the
+ * retired array holds (growing it when N grew). */
+static void update_threshold(gn__hprec_t *r)
+{
+    size_t want = 2 * GN__HP_SLOTS * gn__hp_nrecords() + GN__RETIRE_MIN;
+    if (want > r->rcap) {
+        gn__node_t **grown = realloc(r->retired, want * sizeof *grown);
+        if (grown != NULL) {
+            r->retired = grown;
+            r->rcap = want;
+        }
+    }
+    r->rthresh = want < r->rcap ? want : r->rcap;
+}
+
+static gn__hprec_t *reuse_record(void)
+{
+    gn__hprec_t *r = atomic_load_explicit(&g_records, memory_order_acquire);
+    for (; r != NULL; r = r->next) {
+        int idle = 0;
+        /* Acquire: the previous owner's writes to the private fields (released
+         * with the flag) are visible to the new owner. */
+        if (atomic_load_explicit(&r->active, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong_explicit(&r->active, &idle, 1, memory_order_acquire,
+                                                    memory_order_relaxed))
+            return r;
+    }
+    return NULL;
+}
+
+static gn__hprec_t *new_record(void)
+{
+    gn__hprec_t *r = aligned_alloc(_Alignof(gn__hprec_t), sizeof *r);
+    if (r == NULL)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < GN__HP_SLOTS; i++)
+        atomic_init(&r->hp[i], NULL);
+    atomic_init(&r->active, 1);
+    update_threshold(r);
+    if (r->rcap == 0) {
+        free(r);
+        return NULL;
+    }
+    atomic_fetch_add_explicit(&g_nrecords, 1, memory_order_relaxed);
+    gn__hprec_t *head = atomic_load_explicit(&g_records, memory_order_relaxed);
+    do
+        r->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&g_records, &head, r, memory_order_seq_cst,
+                                                  memory_order_relaxed));
+    return r;
+}
+
+gn__hprec_t *gn__hp_acquire(void)
+{
+    pthread_once(&g_key_once, key_init);
+    if (g_key_err != 0)
+        return NULL;
+    gn__hprec_t *r = reuse_record();
+    if (r == NULL)
+        r = new_record();
+    if (r == NULL)
+        return NULL;
+    /* The key is what runs gn__hp_release at thread exit; without it the record
+     * would stay taken forever, so give it back rather than leak it. */
+    if (pthread_setspecific(g_key, r) != 0) {
+        atomic_store_explicit(&r->active, 0, memory_order_release);
+        return NULL;
+    }
+    gn__hp_self = r;
+    return r;
+}
+
+void gn__hp_release(gn__hprec_t *r)
+{
+    for (int i = 0; i < GN__HP_SLOTS; i++)
+        gn__hp_clear(r, i);
+    if (r->nretired > 0)
+        gn__hp_scan(r);
+    gn__node_flush(r);
+    /* Release: hands the private fields to the next owner (see reuse_record). */
+    atomic_store_explicit(&r->active, 0, memory_order_release);
+}
+
+void gn_queue_thread_exit(void)
+{
+    gn__hprec_t *r = gn__hp_self;
+    if (r == NULL)
+        return;
+    gn__hp_self = NULL;
+    (void)pthread_setspecific(g_key, NULL);
+    gn__hp_release(r);
+}
+
+/* Collects the non-NULL hazard pointers of every record into r->plist. Returns
+ * their number, or SIZE_MAX when the list could not grow (the caller then
+ * reclaims nothing this time). seq_cst loads: the reclaimer's half of the
+ * handshake described at gn__hp_protect. */
+static size_t collect_hazards(gn__hprec_t *r)
+{
+    size_t n = 0;
+    gn__hprec_t *o = atomic_load_explicit(&g_records, memory_order_seq_cst);
+    for (; o != NULL; o = o->next) {
+        for (int i = 0; i < GN__HP_SLOTS; i++) {
+            gn__node_t *p = atomic_load_explicit(&o->hp[i], memory_order_seq_cst);
+            if (p == NULL)
+                continue;
+            if (n == r->pcap) {
+                size_t cap = r->pcap ? 2 * r->pcap : 16;
+                gn__node_t **grown = realloc(r->plist, cap * sizeof *grown);
+                if (grown == NULL)
+                    return SIZE_MAX;
+                r->plist = grown;
+                r->pcap = cap;
+            }
+            r->plist[n++] = p;
+        }
+    }
+    return n;
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (gn__node_t *const *)a;
+    uintptr_t y = (uintptr_t) * (gn__node_t *const *)b;
+    return (x > y) - (x < y);
+}
+
+/* Few hazard pointers are set at any instant (each thread clears its own at the
+ * end of every operation), so a linear search usually wins; many threads get a
+ * sorted list and binary search. */
+static int is_hazard(gn__node_t *const *plist, size_t np, gn__node_t *n)
+{
+    if (np <= 8) {
+        for (size_t i = 0; i < np; i++)
+            if (plist[i] == n)
+                return 1;
+        return 0;
+    }
+    return bsearch(&n, plist, np, sizeof *plist, ptr_cmp) != NULL;
+}
+
+static void scan_once(gn__hprec_t *r)
+{
+    size_t np = collect_hazards(r);
+    if (np == SIZE_MAX)
+        return;
+    if (np > 8)
+        qsort(r->plist, np, sizeof *r->plist, ptr_cmp);
+    size_t keep = 0;
+    for (size_t i = 0; i < r->nretired; i++) {
+        gn__node_t *n = r->retired[i];
+        if (is_hazard(r->plist, np, n))
+            r->retired[keep++] = n;
+        else
+            gn__node_put(r, n);
+    }
+    r->nretired = keep;
+}
+
+/* Returns to the cache every retired node no hazard pointer holds. At most
+ * H * N nodes stay retired afterwards, so with the threshold at 2HN + 64 a scan
+ * reclaims at least half of what it looks at: O(1) amortized per node. */
+void gn__hp_scan(gn__hprec_t *r)
+{
+    scan_once(r);
+    update_threshold(r);
+    /* Only when memory is exhausted can the array stay full; hazard pointers are
+     * held for one operation, so waiting frees room. */
+    while (r->nretired >= r->rcap) {
+        sched_yield();
+        scan_once(r);
+    }
+}

@@ -1,0 +1,137 @@
+/* Private to gnet-queue: nodes, per-thread hazard-pointer records and the node
+ * caches. The hot-path helpers are static inline so that an enqueue or a dequeue
+ * costs one call into the library. */
+#ifndef GN_QUEUE_INTERNAL_H
+#define GN_QUEUE_INTERNAL_H
+
+#include <gnet/queue.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GN__LIKELY(x)   __builtin_expect(!!(x), 1)
+#define GN__UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Hazard pointers per thread: a dequeue needs two (the head and its successor). */
+#define GN__HP_SLOTS 2
+/* Nodes per magazine: a thread's cache holds up to one full magazine plus one
+ * spare; full magazines move to and from the global depot as a unit. */
+#define GN__MAG 64
+/* Slots of the global depot; beyond GN__DEPOT * GN__MAG idle nodes go back to
+ * malloc, so a burst cannot pin memory forever. */
+#define GN__DEPOT 32
+/* Retired nodes a thread collects before it scans, on top of 2 * GN__HP_SLOTS
+ * per thread (Michael 2004: R = H*N + Omega(H*N) makes a scan reclaim at least
+ * half of what it looks at). */
+#define GN__RETIRE_MIN 64
+
+/* What a node carries: a pointer (gn_queue_t) or a task (gn_taskq_t). */
+typedef union gn__payload {
+    void *item;
+    gn_task_t task;
+} gn__payload_t;
+
+typedef struct gn__node {
+    _Atomic(struct gn__node *) next;
+    /* Position in the queue: a node's seq is its predecessor's plus one, so the
+     * length is tail->seq - head->seq without a shared counter. In an idle
+     * magazine the first node's seq holds the magazine's node count. */
+    size_t seq;
+    gn__payload_t v;
+} gn__node_t;
+
+/* One per thread that uses a queue, taken on first use and released at thread
+ * exit (pthread key destructor) or by gn_queue_thread_exit(). Records are never
+ * freed: a released record is reused by the next thread that needs one, with
+ * whatever retired nodes it still holds. */
+typedef struct gn__hprec {
+    /* Written by the owner on every operation, read by scanning threads. */
+    _Alignas(64) _Atomic(gn__node_t *) hp[GN__HP_SLOTS];
+    /* Read by every scan and acquisition; written rarely. */
+    _Alignas(64) atomic_int active;
+    struct gn__hprec *next; /* immutable once published */
+    /* Owner only. */
+    _Alignas(64) gn__node_t *cache; /* LIFO of free nodes, ncache of them */
+    size_t ncache;
+    gn__node_t *spare; /* a full magazine (GN__MAG nodes) or NULL */
+    gn__node_t **retired;
+    size_t nretired, rthresh, rcap;
+    gn__node_t **plist; /* hazard pointers collected by a scan */
+    size_t pcap;
+    unsigned depot_hint;
+} gn__hprec_t;
+
+/* The calling thread's record, NULL until its first queue operation. The
+ * initial-exec model makes this one instruction instead of a __tls_get_addr
+ * call; it costs 8 bytes of static TLS. */
+extern _Thread_local gn__hprec_t *gn__hp_self __attribute__((tls_model("initial-exec")));
+
+gn__hprec_t *gn__hp_acquire(void);
+void gn__hp_release(gn__hprec_t *r);
+void gn__hp_scan(gn__hprec_t *r);
+size_t gn__hp_nrecords(void);
+
+gn__node_t *gn__node_refill(gn__hprec_t *r);
+void gn__node_put(gn__hprec_t *r, gn__node_t *n);
+void gn__node_flush(gn__hprec_t *r);
+void gn__node_free_list(gn__node_t *n);
+size_t gn__node_mallocs(void);
+
+/* The calling thread's record; NULL only when a first-time allocation fails. */
+static inline gn__hprec_t *gn__hp_rec(void)
+{
+    gn__hprec_t *r = gn__hp_self;
+    if (GN__UNLIKELY(r == NULL))
+        r = gn__hp_acquire();
+    return r;
+}
+
+/* Publishes *src in hazard slot i and returns it once it is safe to dereference:
+ * the re-read proves src still pointed at the node after the hazard pointer became
+ * visible, so any scan that could free the node will see the hazard pointer. Both
+ * the publication and the re-read are seq_cst: this is a store-then-load (Dekker)
+ * handshake with the reclaimer's "unlink, then read hazard pointers", which
+ * acquire/release cannot order. The first read may be relaxed because the re-read
+ * (seq_cst, so also acquire) is what synchronizes with the node's publisher. */
+static inline gn__node_t *gn__hp_protect(gn__hprec_t *r, int i, _Atomic(gn__node_t *) *src)
+{
+    gn__node_t *p = atomic_load_explicit(src, memory_order_relaxed);
+    for (;;) {
+        atomic_store_explicit(&r->hp[i], p, memory_order_seq_cst);
+        gn__node_t *again = atomic_load_explicit(src, memory_order_seq_cst);
+        if (GN__LIKELY(again == p))
+            return p;
+        p = again;
+    }
+}
+
+/* Release: the owner's reads of the node happen before a scanner that sees the
+ * cleared slot hands the node out for reuse. */
+static inline void gn__hp_clear(gn__hprec_t *r, int i)
+{
+    atomic_store_explicit(&r->hp[i], NULL, memory_order_release);
+}
+
+/* A free node from the thread's cache; NULL only when malloc fails. */
+static inline gn__node_t *gn__node_get(gn__hprec_t *r)
+{
+    gn__node_t *n = r->cache;
+    if (GN__LIKELY(n != NULL)) {
+        /* Relaxed: cached nodes are private to this thread. */
+        r->cache = atomic_load_explicit(&n->next, memory_order_relaxed);
+        r->ncache--;
+        return n;
+    }
+    return gn__node_refill(r);
+}
+
+/* Hands an unlinked node to the reclaimer; it is reused once no hazard pointer
+ * holds it. Never fails: the retired array always has room (see gn__hp_scan). */
+static inline void gn__hp_retire(gn__hprec_t *r, gn__node_t *n)
+{
+    r->retired[r->nretired++] = n;
+    if (GN__UNLIKELY(r->nretired >= r->rthresh))
+        gn__hp_scan(r);
+}
+
+#endif

@@ -1,0 +1,103 @@
+/* The Michael-Scott queue (PODC 1996) shared by gn_queue_t and gn_taskq_t,
+ * guarded by hazard pointers. Push and pop are static inline so each public
+ * entry point compiles to one function with no further calls on the fast path.
+ *
+ * Invariants: head points at a dummy node whose successors are the queued
+ * items; tail points at the last node or at its predecessor (it lags by at most
+ * one while an enqueue is between its two CASes) and never behind head. */
+#ifndef GN_QUEUE_MSQ_H
+#define GN_QUEUE_MSQ_H
+
+#include "internal.h"
+
+#include <stdbool.h>
+
+/* head and tail 128 bytes apart: enqueuers and dequeuers do not share a cache
+ * line, nor the adjacent line Intel's spatial prefetcher pulls in pairs. */
+typedef struct gn__msq {
+    _Alignas(128) _Atomic(gn__node_t *) head;
+    _Alignas(128) _Atomic(gn__node_t *) tail;
+} gn__msq_t;
+
+int gn__msq_init(gn__msq_t *q);
+void gn__msq_release(gn__msq_t *q, void (*each)(gn__node_t *n, void *ctx), void *ctx);
+bool gn__msq_empty(const gn__msq_t *q);
+size_t gn__msq_len(const gn__msq_t *q);
+
+/* Links n (payload already set) after the last node. Lock-free: a CAS fails only
+ * because another enqueue linked or swung the tail. */
+static inline void gn__msq_push(gn__msq_t *q, gn__hprec_t *r, gn__node_t *n)
+{
+    atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+    for (;;) {
+        gn__node_t *t = gn__hp_protect(r, 0, &q->tail);
+        /* Acquire: if another enqueue linked a node, we may swing tail to it, and
+         * later readers of tail need its contents. */
+        gn__node_t *next = atomic_load_explicit(&t->next, memory_order_acquire);
+        if (next != NULL) {
+            /* Help the lagging enqueue. seq_cst on every CAS of head and tail keeps
+             * them in the single order the hazard-pointer handshake relies on (on
+             * x86 and with LSE on arm64 this costs nothing over acq_rel). */
+            atomic_compare_exchange_strong_explicit(&q->tail, &t, next, memory_order_seq_cst,
+                                                    memory_order_relaxed);
+            continue;
+        }
+        n->seq = t->seq + 1;
+        gn__node_t *expected = NULL;
+        /* Release: publishes n's payload and seq to the dequeuer that reads it.
+         * t is hazard-protected, so it cannot have been recycled: a NULL next
+         * really is the end of this queue (no ABA). */
+        if (atomic_compare_exchange_strong_explicit(&t->next, &expected, n, memory_order_release,
+                                                    memory_order_relaxed)) {
+            atomic_compare_exchange_strong_explicit(&q->tail, &t, n, memory_order_seq_cst,
+                                                    memory_order_relaxed);
+            break;
+        }
+    }
+    gn__hp_clear(r, 0);
+}
+
+/* Unlinks the first item into *out; false when empty. Lock-free. The old dummy
+ * is retired, never freed here: another dequeuer may still be reading it. */
+static inline bool gn__msq_pop(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out)
+{
+    gn__node_t *h;
+    for (;;) {
+        h = gn__hp_protect(r, 0, &q->head);
+        /* Acquire, read after head: the dequeue that moved head to h had seen
+         * tail past its predecessor, so this read sees tail at h or beyond. */
+        gn__node_t *t = atomic_load_explicit(&q->tail, memory_order_acquire);
+        /* Acquire: pairs with the release that linked next (its payload). */
+        gn__node_t *next = atomic_load_explicit(&h->next, memory_order_acquire);
+        if (next == NULL) {
+            /* h was head when protected and nothing follows it, so head cannot
+             * have moved since: the queue was empty at the load of next. */
+            gn__hp_clear(r, 0);
+            return false;
+        }
+        /* Protect next, then re-check head: if head is still h, next is still
+         * linked (it is retired only after head moves past it). */
+        atomic_store_explicit(&r->hp[1], next, memory_order_seq_cst);
+        if (atomic_load_explicit(&q->head, memory_order_seq_cst) != h)
+            continue;
+        if (h == t) {
+            /* Tail lags behind a linked node: help it before dequeuing so that
+             * head never passes tail. */
+            atomic_compare_exchange_strong_explicit(&q->tail, &t, next, memory_order_seq_cst,
+                                                    memory_order_relaxed);
+            continue;
+        }
+        /* Read before the CAS: once head moves, next becomes the dummy and its
+         * payload may be overwritten by whoever recycles it after us. */
+        *out = next->v;
+        if (atomic_compare_exchange_strong_explicit(&q->head, &h, next, memory_order_seq_cst,
+                                                    memory_order_relaxed))
+            break;
+    }
+    gn__hp_clear(r, 0);
+    gn__hp_clear(r, 1);
+    gn__hp_retire(r, h);
+    return true;
+}
+
+#endif

@@ -1,0 +1,141 @@
+/* Node recycling: a per-thread cache of free nodes (one magazine plus a spare,
+ * Bonwick-style) in front of a small global depot of full magazines. Nodes reach
+ * the cache only after a hazard-pointer scan found them unreferenced, so a node
+ * handed out here is never read by another thread.
+ *
+ * The depot is an array of slots, each empty or holding one magazine. A thread
+ * takes a magazine with an atomic exchange and gives one with a compare-and-swap
+ * from NULL. Neither compares a pointer that could have been recycled in the
+ * meantime, so the depot has no ABA problem (unlike a Treiber stack, whose pop
+ * compares the top and trusts top->next), and both are lock-free: each scans at
+ * most GN__DEPOT slots. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+static _Atomic(gn__node_t *) g_depot[GN__DEPOT];
+static atomic_size_t g_mallocs;
+
+/* Nodes taken from malloc since the process started: a test watches it to prove
+ * that the steady state allocates nothing. */
+size_t gn__node_mallocs(void)
+{
+    return atomic_load_explicit(&g_mallocs, memory_order_relaxed);
+}
+
+void gn__node_free_list(gn__node_t *n)
+{
+    while (n != NULL) {
+        gn__node_t *next = atomic_load_explicit(&n->next, memory_order_relaxed);
+        free(n);
+        n = next;
+    }
+}
+
+/* Acquire pairs with depot_give's release: the giver's writes to the nodes
+ * (links, count) happen before the taker reads them. */
+static gn__node_t *depot_take(gn__hprec_t *r)
+{
+    for (unsigned i = 0; i < GN__DEPOT; i++) {
+        unsigned s = (r->depot_hint + i) % GN__DEPOT;
+        if (atomic_load_explicit(&g_depot[s], memory_order_relaxed) == NULL)
+            continue;
+        gn__node_t *m = atomic_exchange_explicit(&g_depot[s], NULL, memory_order_acquire);
+        if (m != NULL) {
+            r->depot_hint = s;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Gives magazine m (its first node's seq holds the count) to the depot, or back
+ * to malloc when every slot is taken. */
+static void depot_give(gn__hprec_t *r, gn__node_t *m)
+{
+    for (unsigned i = 0; i < GN__DEPOT; i++) {
+        unsigned s = (r->depot_hint + i) % GN__DEPOT;
+        gn__node_t *empty = NULL;
+        if (atomic_load_explicit(&g_depot[s], memory_order_relaxed) == NULL &&
+            atomic_compare_exchange_strong_explicit(&g_depot[s], &empty, m, memory_order_release,
+                                                    memory_order_relaxed)) {
+            r->depot_hint = s;
+            return;
+        }
+    }
+    gn__node_free_list(m);
+}
+
+/* Fresh nodes when the depot is empty: a quarter magazine at a time so growth
+ * does not rescan the depot for every node. */
+static void refill_from_malloc(gn__hprec_t *r)
+{
+    size_t got = 0;
+    for (; got < GN__MAG / 4; got++) {
+        gn__node_t *n = malloc(sizeof *n);
+        if (n == NULL)
+            break;
+        atomic_init(&n->next, r->cache);
+        r->cache = n;
+    }
+    r->ncache += got;
+    atomic_fetch_add_explicit(&g_mallocs, got, memory_order_relaxed);
+}
+
+gn__node_t *gn__node_refill(gn__hprec_t *r)
+{
+    if (r->spare != NULL) {
+        r->cache = r->spare;
+        r->ncache = GN__MAG;
+        r->spare = NULL;
+    } else {
+        gn__node_t *m = depot_take(r);
+        if (m != NULL) {
+            r->cache = m;
+            r->ncache = m->seq;
+        } else {
+            refill_from_malloc(r);
+        }
+    }
+    gn__node_t *n = r->cache;
+    if (n == NULL)
+        return NULL;
+    r->cache = atomic_load_explicit(&n->next, memory_order_relaxed);
+    r->ncache--;
+    return n;
+}
+
+void gn__node_put(gn__hprec_t *r, gn__node_t *n)
+{
+    if (GN__UNLIKELY(r->ncache == GN__MAG)) {
+        /* The cache is a full magazine: it becomes the spare, and the old spare
+         * (if any) goes to the depot for threads that enqueue more than they
+         * dequeue. */
+        if (r->spare != NULL) {
+            r->spare->seq = GN__MAG;
+            depot_give(r, r->spare);
+        }
+        r->spare = r->cache;
+        r->cache = NULL;
+        r->ncache = 0;
+    }
+    atomic_store_explicit(&n->next, r->cache, memory_order_relaxed);
+    r->cache = n;
+    r->ncache++;
+}
+
+/* At record release: cached nodes go to the depot so other threads use them. */
+void gn__node_flush(gn__hprec_t *r)
+{
+    if (r->spare != NULL) {
+        r->spare->seq = GN__MAG;
+        depot_give(r, r->spare);
+        r->spare = NULL;
+    }
+    if (r->cache != NULL) {
+        r->cache->seq = r->ncache;
+        depot_give(r, r->cache);
+        r->cache = NULL;
+        r->ncache = 0;
+    }
+}

@@ -1,0 +1,86 @@
+/* gn_taskq_t: the Michael-Scott queue carrying a task {fn, arg} inside each
+ * node, so a push needs no allocation besides the (recycled) node. */
+#include "msq.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct gn_taskq {
+    gn__msq_t core;
+};
+
+int gn_taskq_new(gn_taskq_t **out)
+{
+    if (out == NULL)
+        return -EINVAL;
+    *out = NULL;
+    gn_taskq_t *q = aligned_alloc(_Alignof(gn_taskq_t), sizeof *q);
+    if (q == NULL)
+        return -ENOMEM;
+    if (gn__msq_init(&q->core) != 0) {
+        free(q);
+        return -ENOMEM;
+    }
+    *out = q;
+    return 0;
+}
+
+struct drop_ctx {
+    void (*drop)(gn_task_t *task, void *udata);
+    void *udata;
+};
+
+static void drop_one(gn__node_t *n, void *ctx)
+{
+    struct drop_ctx *d = ctx;
+    d->drop(&n->v.task, d->udata);
+}
+
+void gn_taskq_free(gn_taskq_t *q, void (*drop)(gn_task_t *task, void *udata), void *udata)
+{
+    if (q == NULL)
+        return;
+    struct drop_ctx d = {drop, udata};
+    gn__msq_release(&q->core, drop != NULL ? drop_one : NULL, &d);
+    free(q);
+}
+
+int gn_taskq_push(gn_taskq_t *q, gn_task_fn fn, void *arg)
+{
+    if (GN__UNLIKELY(q == NULL || fn == NULL))
+        return -EINVAL;
+    gn__hprec_t *r = gn__hp_rec();
+    if (GN__UNLIKELY(r == NULL))
+        return -ENOMEM;
+    gn__node_t *n = gn__node_get(r);
+    if (GN__UNLIKELY(n == NULL))
+        return -ENOMEM;
+    n->v.task.fn = fn;
+    n->v.task.arg = arg;
+    gn__msq_push(&q->core, r, n);
+    return 0;
+}
+
+bool gn_taskq_pop(gn_taskq_t *q, gn_task_t *out)
+{
+    if (GN__UNLIKELY(q == NULL || out == NULL))
+        return false;
+    gn__hprec_t *r = gn__hp_rec();
+    if (GN__UNLIKELY(r == NULL))
+        return false;
+    gn__payload_t v;
+    if (!gn__msq_pop(&q->core, r, &v))
+        return false;
+    *out = v.task;
+    return true;
+}
+
+bool gn_taskq_empty(const gn_taskq_t *q)
+{
+    return q == NULL || gn__msq_empty(&q->core);
+}
+
+size_t gn_taskq_len(const gn_taskq_t *q)
+{
+    return q == NULL ? 0 : gn__msq_len(&q->core);
+}
