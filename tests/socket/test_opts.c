@@ -238,6 +238,42 @@ START_TEST(options_struct_dial)
 }
 END_TEST
 
+/* Options on an accepted socket: the engine's per-connection path. */
+static void apply_to_accepted(const char *listen_url, const char *dial_fmt)
+{
+    int lfd = gn_tst_listen(listen_url, NULL);
+    if (lfd < 0) {
+        fprintf(stderr, "apply_options_accepted: %s skipped: %s\n", listen_url,
+                gn_socket_strerror(lfd));
+        return;
+    }
+    gn_addr_t to = gn_tst_addr_port(dial_fmt, gn_tst_port(lfd));
+    int cfd = gn_socket_dial(&to, NULL);
+    ck_assert_int_ge(cfd, 0);
+    ck_assert(gn_tst_wait(lfd, POLLIN, 5000));
+    gn_addr_t peer;
+    int sfd = gn_socket_accept(lfd, &peer);
+    ck_assert_int_ge(sfd, 0);
+    gn_socket_options_t o = {.nodelay = true, .keepalive = true, .keepalive_idle_s = 45};
+    ck_assert_int_eq(gn_socket_apply_options(sfd, &peer, &o), 0);
+    ck_assert_int_ne(getint(sfd, IPPROTO_TCP, TCP_NODELAY), 0);
+    ck_assert_int_ne(getint(sfd, SOL_SOCKET, SO_KEEPALIVE), 0);
+    o.ipv6only = GN_V6ONLY_ON; /* explicit: too late on a connected socket */
+    if (peer.family == AF_INET6)
+        ck_assert_int_eq(gn_socket_apply_options(sfd, &peer, &o), -EINVAL);
+    close(sfd);
+    close(cfd);
+    close(lfd);
+}
+
+START_TEST(apply_options_accepted)
+{
+    apply_to_accepted("tcp4://127.0.0.1:0", "tcp4://127.0.0.1:%u");
+    apply_to_accepted("tcp6://[::1]:0", "tcp6://[::1]:%u");
+    apply_to_accepted("tcp://:0", "tcp4://127.0.0.1:%u"); /* v4-mapped peer */
+}
+END_TEST
+
 /* The lowest free descriptor number: a leaked fd would change it. */
 static int lowest_free_fd(void)
 {
@@ -289,21 +325,23 @@ static int multicast_delivers(const char *group_fmt, unsigned ifindex, bool stri
 {
     gn_socket_options_t o = {.multicast_ifindex = ifindex};
     gn_addr_t g = gn_tst_addr_port(group_fmt, 0);
+    char name[128];
+    ck_assert_int_gt(gn_addr_format(&g, name, sizeof name), 0);
     int lfd = gn_socket_listen(&g, &o);
     if (lfd < 0 && !strict) {
-        fprintf(stderr, "multicast %s: listen: %s\n", group_fmt, gn_socket_strerror(lfd));
+        fprintf(stderr, "multicast %s: listen: %s\n", name, gn_socket_strerror(lfd));
         return -1;
     }
-    ck_assert_msg(lfd >= 0, "multicast listen %s: %s", group_fmt, gn_socket_strerror(lfd));
+    ck_assert_msg(lfd >= 0, "multicast listen %s: %s", name, gn_socket_strerror(lfd));
     ck_assert_int_ne(getint(lfd, SOL_SOCKET, SO_REUSEADDR), 0);
     gn_addr_t to = gn_tst_addr_port(group_fmt, gn_tst_port(lfd));
     int cfd = gn_socket_dial(&to, &o);
     if (cfd < 0 && !strict) { /* e.g. no multicast route on lo */
-        fprintf(stderr, "multicast %s: dial: %s\n", group_fmt, gn_socket_strerror(cfd));
+        fprintf(stderr, "multicast %s: dial: %s\n", name, gn_socket_strerror(cfd));
         close(lfd);
         return -1;
     }
-    ck_assert_msg(cfd >= 0, "multicast dial %s: %s", group_fmt, gn_socket_strerror(cfd));
+    ck_assert_msg(cfd >= 0, "multicast dial %s: %s", name, gn_socket_strerror(cfd));
     ck_assert_int_eq(gn_socket_set_multicast_loop(cfd, to.family, true), 0);
     ck_assert_int_eq(send(cfd, "mcast", 5, GN_MSG_NOSIGNAL), 5);
     char buf[8] = {0};
@@ -382,6 +420,7 @@ TCase *gn_socket_opts_tcase(void)
     tcase_add_test(tc, options_struct_listen);
     tcase_add_test(tc, options_struct_dial);
     tcase_add_test(tc, options_failure_closes_fd);
+    tcase_add_test(tc, apply_options_accepted);
     tcase_add_test(tc, multicast_loopback);
     tcase_add_test(tc, multicast_bad_input);
     return tc;

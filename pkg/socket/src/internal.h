@@ -18,4 +18,8 @@ bool gn__addr_is_multicast(const gn_addr_t *addr);
 /* True when addr is the dual-stack wildcard "::" of an unversioned network. */
 bool gn__addr_is_dual_wildcard(const gn_addr_t *addr);
 
+/* gn_socket_apply_options; fresh: the socket is new and unbound, so the
+ * IPV6_V6ONLY default of the network is set too. */
+int gn__apply_options(int fd, const gn_addr_t *addr, const gn_socket_options_t *opts, bool fresh);
+
 #endif

@@ -137,12 +137,15 @@ static bool v6only_for(const gn_addr_t *addr, gn_v6only_t v)
     return addr->network == GN_NET_TCP6 || addr->network == GN_NET_UDP6;
 }
 
-/* Steps 1-4: those that must precede bind. */
-static int apply_bind_options(int fd, const gn_addr_t *addr, const gn_socket_options_t *o)
+/* Steps 1-4: those that must precede bind. fresh: the socket is not bound
+ * yet, so IPV6_V6ONLY can still be set (Linux refuses it afterwards). */
+static int apply_bind_options(int fd, const gn_addr_t *addr, const gn_socket_options_t *o,
+                              bool fresh)
 {
     int rc = 0;
-    /* Always explicit: the kernel default (net.ipv6.bindv6only) varies. */
-    if (addr->family == AF_INET6)
+    /* On a fresh socket always explicit: the kernel default
+     * (net.ipv6.bindv6only) varies. Otherwise only when asked for. */
+    if (addr->family == AF_INET6 && (fresh || o->ipv6only != GN_V6ONLY_DEFAULT))
         rc = gn_socket_set_ipv6only(fd, v6only_for(addr, o->ipv6only));
     if (rc == 0 && o->reuseaddr)
         rc = gn_socket_set_reuseaddr(fd, true);
@@ -173,7 +176,7 @@ static int apply_io_options(int fd, const gn_addr_t *addr, const gn_socket_optio
     return rc;
 }
 
-int gn_socket_apply_options(int fd, const gn_addr_t *addr, const gn_socket_options_t *opts)
+int gn__apply_options(int fd, const gn_addr_t *addr, const gn_socket_options_t *opts, bool fresh)
 {
     if (addr == NULL)
         return -EINVAL;
@@ -181,8 +184,13 @@ int gn_socket_apply_options(int fd, const gn_addr_t *addr, const gn_socket_optio
         static const gn_socket_options_t zero;
         opts = &zero;
     }
-    int rc = apply_bind_options(fd, addr, opts);
+    int rc = apply_bind_options(fd, addr, opts, fresh);
     return rc != 0 ? rc : apply_io_options(fd, addr, opts);
+}
+
+int gn_socket_apply_options(int fd, const gn_addr_t *addr, const gn_socket_options_t *opts)
+{
+    return gn__apply_options(fd, addr, opts, false);
 }
 
 /* ---- multicast ------------------------------------------------------------ */
@@ -192,6 +200,9 @@ static int multicast_membership(int fd, const gn_addr_t *group, unsigned ifindex
     if (group == NULL || !gn__addr_is_multicast(group))
         return -EINVAL;
     int level = group->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+    /* "[ff02::1%eth0]" already names the interface: use it when none is given. */
+    if (ifindex == 0 && group->family == AF_INET6)
+        ifindex = ((const struct sockaddr_in6 *)&group->ss)->sin6_scope_id;
 #ifdef MCAST_JOIN_GROUP
     /* The protocol-independent API takes an interface index for IPv4 too. */
     struct group_req req;

@@ -126,7 +126,7 @@ static int listen_on(int fd, const gn_addr_t *addr, const gn_socket_options_t *o
         o.reuseaddr = true;
     if (addr->socktype == SOCK_DGRAM && gn__addr_is_multicast(addr))
         o.reuseaddr = true;
-    int rc = gn_socket_apply_options(fd, addr, &o);
+    int rc = gn__apply_options(fd, addr, &o, true);
     if (rc != 0)
         return rc;
     if (addr->family == AF_UNIX)
@@ -189,7 +189,7 @@ int gn_socket_dial(const gn_addr_t *addr, const gn_socket_options_t *opts)
     int fd = gn__socket_open(addr->family, addr->socktype, addr->protocol);
     if (fd < 0)
         return fd;
-    int rc = gn_socket_apply_options(fd, addr, opts);
+    int rc = gn__apply_options(fd, addr, opts, true);
     if (rc == 0 && opts != NULL && opts->multicast_ifindex != 0 && gn__addr_is_multicast(addr))
         rc = gn_socket_set_multicast_if(fd, addr->family, opts->multicast_ifindex);
     /* A non-blocking connect that was interrupted carries on in the

@@ -144,7 +144,7 @@ typedef struct gn_socket_options {
     const char *bind_device; /* SO_BINDTODEVICE; NULL = none; read during the call only */
     int recv_buffer;         /* SO_RCVBUF bytes; 0 = kernel default */
     int send_buffer;         /* SO_SNDBUF bytes; 0 = kernel default */
-    bool linger;             /* set SO_LINGER to linger_s (0 = reset on close) */
+    bool linger;             /* set SO_LINGER to linger_s (0 = reset on close; < 0 -> -EINVAL) */
     int linger_s;
     bool nodelay; /* TCP_NODELAY */
     bool keepalive;
@@ -157,7 +157,9 @@ typedef struct gn_socket_options {
 /* Applies the options in the order above to an open socket whose address is
  * addr (its family and socktype decide what applies), e.g. to an accepted fd
  * (accepted sockets do not portably inherit a listener's options). Does not
- * close fd on failure. The multicast step is not applied here. Returns 0,
+ * close fd on failure. The multicast step is not applied here, nor is the
+ * network's IPV6_V6ONLY default (Linux refuses IPV6_V6ONLY on a bound
+ * socket): ipv6only is set only when opts asks for ON or OFF. Returns 0,
  * -EINVAL or the first -errno from setsockopt. */
 GN_EXPORT int gn_socket_apply_options(int fd, const gn_addr_t *addr,
                                       const gn_socket_options_t *opts);
@@ -241,9 +243,9 @@ GN_EXPORT int gn_socket_set_ipv6only(int fd, bool on);
 GN_EXPORT int gn_socket_bind_device(int fd, const char *ifname);
 
 /* Joins / leaves multicast group (an IPv4 or IPv6 multicast address; the port
- * is ignored) on interface ifindex (0 = kernel's choice for IPv4; IPv6 needs
- * an index in practice). Returns 0, -EINVAL (NULL, not a multicast address)
- * or -errno. */
+ * is ignored) on interface ifindex (0 = the IPv6 group's zone if it has one,
+ * else the kernel's choice, which for IPv6 usually fails: give an index). Returns 0, -EINVAL (NULL,
+ * not a multicast address) or -errno. */
 GN_EXPORT int gn_socket_join_multicast(int fd, const gn_addr_t *group, unsigned ifindex);
 GN_EXPORT int gn_socket_leave_multicast(int fd, const gn_addr_t *group, unsigned ifindex);
 
