@@ -752,6 +752,32 @@ START_TEST(test_long_lines)
 }
 END_TEST
 
+/* When even the heap cannot hold a line, it is cut and visibly marked. The
+ * address-space limit makes the 256 MiB allocation fail; sanitizers reserve
+ * terabytes of shadow memory, so this test only runs unsanitized. */
+START_TEST(test_truncation_marked)
+{
+    if (gn_test_sanitized())
+        return;
+    dir_setup();
+    char path[128];
+    path_in_dir(path, sizeof path, "cut.log");
+    gn_logger_t *l = file_logger(path, 0, 0);
+    struct rlimit lim = {.rlim_cur = 128u << 20, .rlim_max = RLIM_INFINITY};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "%*d", 256 << 20, 7), 0);
+    gn_logger_free(l);
+    size_t len = 0;
+    char *text = slurp(path, &len);
+    ck_assert_uint_gt(len, 900);
+    ck_assert_uint_lt(len, 1024);
+    ck_assert_str_eq(text + len - 4, "\xE2\x80\xA6\n");
+    ck_assert_int_eq(text[len - 5], ' '); /* the padding of %*d */
+    free(text);
+    dir_cleanup();
+}
+END_TEST
+
 /* ---- default logger and environment -------------------------------------- */
 
 START_TEST(test_env_level)
@@ -968,6 +994,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_rotation_oversized_line);
     tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_long_lines);
+    tcase_add_test(tc, test_truncation_marked);
     tcase_add_test(tc, test_env_level);
     tcase_add_test(tc, test_env_bad_level);
     tcase_add_test(tc, test_env_file);

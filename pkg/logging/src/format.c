@@ -114,8 +114,11 @@ int gn__line_render(gn__line_t *out, char *stack, size_t cap, bool console, gn_l
     if (n >= 0 && need > cap) {
         char *big = malloc(need);
         if (big != NULL) {
-            gn__render(big, need, &h, fmt, ap2);
-            *out = (gn__line_t){.p = big, .len = (size_t)n, .heap = true};
+            /* The arguments are the same, so is the length; the min only
+             * guards against a string changed meanwhile by another thread. */
+            int n2 = gn__render(big, need, &h, fmt, ap2);
+            size_t len = n2 >= 0 && n2 < n ? (size_t)n2 : (size_t)n;
+            *out = (gn__line_t){.p = big, .len = len, .heap = true};
         } else {
             out->len = gn__mark_truncated(stack, cap);
         }

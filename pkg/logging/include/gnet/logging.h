@@ -56,8 +56,8 @@ typedef enum gn_log_sink_kind {
 
 /* A user sink. Called once per accepted line, with the logger's mutex held, so
  * calls are serialized and ordered. `file` and `line` are the caller's
- * __FILE__ (unshortened) and __LINE__; `msg` is the formatted message without
- * prefix or trailing newline, NUL-terminated, `len` bytes long (not counting the
+ * __FILE__ (unshortened; NULL if gn_logf was given NULL) and __LINE__; `msg` is the formatted
+ * message without prefix or trailing newline, NUL-terminated, `len` bytes long (not counting the
  * NUL), valid only until the call returns. The sink must not log through the
  * same logger (such a call returns -EDEADLK instead of deadlocking) and should
  * not block for long: other threads logging to this logger wait for it. */
@@ -177,12 +177,14 @@ static inline bool gn_logger_enabled(gn_logger_t *logger, gn_log_level_t level)
 }
 
 /* Logs at `level` with the caller's file and line. The format arguments are
- * evaluated only when the level is enabled. `logger` is evaluated once. */
+ * evaluated only when the level is enabled; `logger` and `level` are evaluated
+ * once. */
 #define GN_LOGF(logger, level, ...)                                                                \
     do {                                                                                           \
         gn_logger_t *gn_log_l_ = (logger);                                                         \
-        if (gn_logger_enabled(gn_log_l_, (level)))                                                 \
-            (void)gn_logf(gn_log_l_, (level), __FILE__, __LINE__, __VA_ARGS__);                    \
+        gn_log_level_t gn_log_lv_ = (level);                                                       \
+        if (gn_logger_enabled(gn_log_l_, gn_log_lv_))                                              \
+            (void)gn_logf(gn_log_l_, gn_log_lv_, __FILE__, __LINE__, __VA_ARGS__);                 \
     } while (0)
 
 #define GN_LOG_DEBUGF(logger, ...) GN_LOGF(logger, GN_LOG_DEBUG, __VA_ARGS__)
