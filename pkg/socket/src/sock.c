@@ -92,10 +92,10 @@ static int listen_backlog(void)
         if (sysctlbyname("kern.ipc.somaxconn", &n, &sz, NULL, 0) != 0)
             n = 0;
 #endif
-    /* Linux listen() takes an int but older kernels stored it in 16 bits. */
-    if (n <= 0 || n > 65535)
-        n = n > 65535 ? 65535 : SOMAXCONN;
-    return n;
+    if (n <= 0)
+        return SOMAXCONN;
+    /* listen() takes an int, but kernels before Linux 5.4 kept it in 16 bits. */
+    return n > 65535 ? 65535 : n;
 }
 
 /* A unix socket file from a server that died without unlinking it makes bind
