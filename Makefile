@@ -62,6 +62,7 @@ include mk/lib.mk
 # Link order for static archives: dependents before their dependencies.
 LIB_ORDER := engine netpoll pool queue buffer socket logging
 include $(sort $(wildcard pkg/*/lib.mk engine/lib.mk))
+$(foreach l,$(LIBS),$(eval $(call GN_LIB_VARS,$(l))))
 $(foreach l,$(LIBS),$(eval $(call GN_LIB_RULES,$(l))))
 
 ORDERED_LIBS := $(foreach l,$(LIB_ORDER),$(filter $(l),$(LIBS))) $(filter-out $(LIB_ORDER),$(LIBS))

@@ -12,7 +12,9 @@
 # Sources are <dir>/src/*.c, public headers <dir>/include/gnet/*.h, tests
 # tests/<name>/*.c (one Check suite binary), benchmarks bench/<name>/*.c (one binary).
 
-define GN_LIB_RULES
+# Two passes: GN_LIB_VARS for every library first, so that the rules of a library
+# (parsed by GN_LIB_RULES) can name the archives of libraries declared after it.
+define GN_LIB_VARS
 $(1)_DIR ?= pkg/$(1)
 $(1)_NAME ?= gnet-$(1)
 $(1)_SRCS := $$(wildcard $$($(1)_DIR)/src/*.c)
@@ -27,6 +29,9 @@ $(1)_TEST_SRCS := $$(wildcard tests/$(1)/*.c)
 $(1)_TEST := $$(if $$($(1)_TEST_SRCS),$(BUILD)/tests/test-$(1))
 $(1)_BENCH_SRCS := $$(wildcard bench/$(1)/*.c)
 $(1)_BENCH := $$(if $$($(1)_BENCH_SRCS),$(BUILD)/bench/bench-$(1))
+endef
+
+define GN_LIB_RULES
 
 $(BUILD)/obj/$(1)/%.o: $$($(1)_DIR)/src/%.c
 	@mkdir -p $$(@D)
