@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <regex.h>
 #include <signal.h>
@@ -472,6 +473,26 @@ START_TEST(test_rotation_complete)
     gn_logger_free(l);
     ck_assert_int_eq(check_sequence(path, 100, 1000, &count), 0);
     ck_assert_int_eq(count, 400);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
+/* The cost of a rotation follows the backups that exist, not max_backups. */
+START_TEST(test_rotation_huge_backups)
+{
+    dir_setup();
+    line_re_init();
+    char path[128], name[160];
+    path_in_dir(path, sizeof path, "huge.log");
+    gn_logger_t *l = file_logger(path, 1000, INT_MAX);
+    log_seq(l, 0, 300);
+    gn_logger_free(l);
+    long count = 0;
+    ck_assert_int_eq(check_sequence(path, 40, 1000, &count), 0);
+    ck_assert_int_eq(count, 300);
+    snprintf(name, sizeof name, "%s.41", path);
+    ck_assert(!exists(name));
     regfree(&g_line_re);
     dir_cleanup();
 }
@@ -990,6 +1011,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_write_error);
     tcase_add_test(tc, test_rotation_backups);
     tcase_add_test(tc, test_rotation_complete);
+    tcase_add_test(tc, test_rotation_huge_backups);
     tcase_add_test(tc, test_rotation_no_backup);
     tcase_add_test(tc, test_rotation_oversized_line);
     tcase_add_test(tc, test_file_not_regular);

@@ -65,14 +65,23 @@ static void gn__backup_name(const struct gn_logger *l, char *dst, int n)
     snprintf(dst, gn__name_cap(l->path), "%s.%d", l->path, n);
 }
 
-/* Shifts path.i to path.i+1 for i = max_backups-1 .. 1 (renaming over the
- * oldest, which drops it), then path to path.1. Missing backups are normal. */
+/* Shifts path.i to path.i+1 for i = top-1 .. 1, then path to path.1. top is
+ * the first missing backup, at most max_backups: renaming onto path.<top>
+ * replaces (drops) the oldest kept file, and the number of renames is the
+ * number of backups that exist, not max_backups (which may be huge). */
 static int gn__shift_backups(struct gn_logger *l)
 {
-    for (int i = l->max_backups - 1; i >= 1; i--) {
+    int top = 1;
+    while (top < l->max_backups) {
+        gn__backup_name(l, l->name_a, top);
+        if (access(l->name_a, F_OK) < 0)
+            break;
+        top++;
+    }
+    for (int i = top - 1; i >= 1; i--) {
         gn__backup_name(l, l->name_a, i);
         gn__backup_name(l, l->name_b, i + 1);
-        if (rename(l->name_a, l->name_b) < 0 && errno != ENOENT)
+        if (rename(l->name_a, l->name_b) < 0)
             return -errno;
     }
     gn__backup_name(l, l->name_a, 1);

@@ -85,9 +85,10 @@ static size_t gn__mark_truncated(char *p, size_t cap)
     return len + sizeof gn__ellipsis - 1;
 }
 
-/* Drops the message's trailing newlines (the logger adds its own; the prefix
- * ends with a space, so it is never eaten), then ends the line: '\n' for the console, NUL for a
- * user sink. The buffer always has two bytes past len (see gn__line_render). */
+/* Drops the message's trailing newlines (the logger adds its own; the
+ * prefix ends with a space, so it is never eaten), then ends the line: '\n'
+ * for the console, NUL for a user sink. The buffer always has two bytes past
+ * len (see gn__line_render). */
 static void gn__finish(gn__line_t *out, bool console)
 {
     while (out->len > 0 && out->p[out->len - 1] == '\n')

@@ -54,13 +54,14 @@ typedef enum gn_log_sink_kind {
     GN_LOG_SINK_FUNC,       /* opts.fn is called with the formatted message */
 } gn_log_sink_kind_t;
 
-/* A user sink. Called once per accepted line, with the logger's mutex held, so
- * calls are serialized and ordered. `file` and `line` are the caller's
- * __FILE__ (unshortened; NULL if gn_logf was given NULL) and __LINE__; `msg` is the formatted
- * message without prefix or trailing newline, NUL-terminated, `len` bytes long (not counting the
- * NUL), valid only until the call returns. The sink must not log through the
- * same logger (such a call returns -EDEADLK instead of deadlocking) and should
- * not block for long: other threads logging to this logger wait for it. */
+/* A user sink. Called once per accepted line, with the logger's mutex held,
+ * so calls are serialized and ordered. `file` and `line` are the caller's
+ * __FILE__ (unshortened; NULL if gn_logf was given NULL) and __LINE__. `msg` is
+ * the formatted message without prefix or trailing newline, NUL-terminated,
+ * `len` bytes long (not counting the NUL), valid only until the call returns.
+ * The sink must not log through the same logger (such a call returns -EDEADLK
+ * instead of deadlocking) and should not block for long: other threads logging
+ * to this logger wait for it. */
 typedef void (*gn_log_sink_fn)(gn_log_level_t level, const char *file, int line, const char *msg,
                                size_t len, void *udata);
 
@@ -114,7 +115,8 @@ GN_EXPORT gn_log_level_t gn_logger_get_level(const gn_logger_t *logger);
 
 /* Makes lines already written durable: fsync(2) for a file sink, the user's
  * flush callback for a function sink, nothing for the console (write(2) is not
- * buffered). Returns 0 or the -errno of fsync. */
+ * buffered). Returns 0, the -errno of fsync, or -EDEADLK (called from this
+ * logger's own user sink). */
 GN_EXPORT int gn_logger_flush(gn_logger_t *logger);
 
 /* Formats and logs one line if `level` is enabled. `file` and `line` name the
