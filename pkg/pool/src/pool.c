@@ -159,6 +159,7 @@ static int wait_space(gn_pool_t *p)
     if (p->nonblocking || (p->max_blocking != 0 && p->waiting >= p->max_blocking))
         return -EAGAIN;
     GN__ST(p->waiting, p->waiting + 1);
+    p->space_woken = false;
     pthread_cond_wait(&p->space_cv, &p->lock);
     GN__ST(p->waiting, p->waiting - 1);
     return 0;
@@ -171,9 +172,13 @@ static void push(gn_pool_t *p, gn_pool_fn fn, void *arg)
         tail -= p->qsize;
     p->ring[tail] = (gn__task_t){fn, arg};
     GN__ST(p->queued, p->queued + 1);
-    /* Spinning workers see the count; only parked ones need a wake. */
-    if (p->parked > 0)
+    /* Spinning workers see the count; only parked ones need a wake, and only
+     * one per task beyond those already on their way. Every woken worker checks
+     * the queue again, so an extra wake costs time, never a lost task. */
+    if (p->parked > p->wakes) {
+        p->wakes++;
         pthread_cond_signal(&p->work_cv);
+    }
 }
 
 /* Lock held. At most one worker is started per submit; the state is checked

@@ -32,6 +32,8 @@ struct gn_pool {
     gn__task_t *ring;        /* queue_size slots */
     unsigned qsize, head, queued;
     unsigned cap, nworkers, idle, running, parked, waiting;
+    unsigned wakes;   /* parked workers signalled but not yet back from the wait */
+    bool space_woken; /* waiting submitters were woken and have not waited again */
     unsigned expiry_ms, max_blocking;
     bool nonblocking, closed, is_default;
     gn__worker_t *dead; /* exited workers not joined yet */

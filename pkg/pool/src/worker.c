@@ -53,10 +53,13 @@ static void take(gn_pool_t *p, gn__task_t *t)
     GN__ST(p->queued, p->queued - 1);
     GN__ST(p->idle, p->idle - 1);
     GN__ST(p->running, p->running + 1);
-    /* Waking blocked submitters only once the queue is half empty means one
-     * wake refills many slots instead of one wake per task taken. */
-    if (p->waiting > 0 && p->queued <= p->qsize / 2)
+    /* Waking blocked submitters only once the queue is half empty, and only once
+     * until one waits again, means one wake refills many slots instead of one
+     * wake per task taken. */
+    if (p->waiting > 0 && !p->space_woken && p->queued <= p->qsize / 2) {
+        p->space_woken = true;
         pthread_cond_broadcast(&p->space_cv);
+    }
 }
 
 /* Polls without the lock; returns early when there may be something to do. */
@@ -79,6 +82,8 @@ static int park(gn_pool_t *p, const struct timespec *deadline)
     else
         rc = pthread_cond_timedwait(&p->work_cv, &p->lock, deadline);
     GN__ST(p->parked, p->parked - 1);
+    if (p->wakes > 0)
+        p->wakes--;
     return rc;
 }
 

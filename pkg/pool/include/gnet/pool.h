@@ -30,7 +30,7 @@ extern "C" {
 #define GN_POOL_MAX_CAP   65536u
 #define GN_POOL_MAX_QUEUE (1u << 24)
 /* queue_size used when the option is 0. */
-#define GN_POOL_DEFAULT_QUEUE 1024u
+#define GN_POOL_DEFAULT_QUEUE 4096u
 
 /* A task: fn(arg) runs once on some worker thread. */
 typedef void (*gn_pool_fn)(void *arg);
