@@ -6,6 +6,9 @@ prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 make install PREFIX="$prefix" >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+# As for any library installed off the default path: ld needs it to resolve the
+# shared libraries' own dependencies (libgnet-netpoll.so needs libgnet-queue.so).
+export LD_LIBRARY_PATH="$prefix/lib"
 status=0
 for pc in "$prefix"/lib/pkgconfig/*.pc; do
     name=$(basename "$pc" .pc)
@@ -17,7 +20,7 @@ for pc in "$prefix"/lib/pkgconfig/*.pc; do
     fi
     # shellcheck disable=SC2046
     cc -std=c11 -o "$prefix/$name-shared" "$src" $(pkg-config --cflags --libs "$name")
-    LD_LIBRARY_PATH="$prefix/lib" "$prefix/$name-shared"
+    "$prefix/$name-shared"
     # Static: every gnet library by its archive, the system libraries as listed.
     libs=$(pkg-config --libs-only-l --static "$name" | sed -E "s#-l(gnet[a-z-]*)#$prefix/lib/lib\1.a#g")
     # shellcheck disable=SC2046,SC2086
