@@ -669,6 +669,24 @@ START_TEST(test_threads_rotation)
 }
 END_TEST
 
+/* 8 threads race to build the default logger from the environment
+ * (pthread_once) and log through it: still every line, whole. */
+START_TEST(test_threads_default_env)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "default.log");
+    ck_assert_int_eq(setenv("GNET_LOGGING_FILE", path, 1), 0);
+    ck_assert_int_eq(setenv("GNET_LOGGING_LEVEL", "info", 1), 0);
+    long per_thread = gn_test_scale(2000, 2);
+    run_workers(NULL, per_thread);
+    ck_assert_int_eq(check_thread_lines(path, 0, per_thread), NTHREADS * per_thread);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
 /* A user sink under 8 threads: calls must be serialized (never two at once). */
 typedef struct serial {
     int inside; /* touched with atomics: detects overlapping calls */
@@ -1029,6 +1047,7 @@ static Suite *logging_suite(void)
     TCase *mt = tcase_create("threads");
     tcase_add_test(mt, test_threads_whole_lines);
     tcase_add_test(mt, test_threads_rotation);
+    tcase_add_test(mt, test_threads_default_env);
     tcase_add_test(mt, test_threads_user_sink);
     tcase_add_test(mt, test_threads_set_level);
     suite_add_tcase(s, mt);
