@@ -126,10 +126,10 @@ GN_EXPORT int gn_logger_flush(gn_logger_t *logger);
  * so the cut is visible. GN_LOG_FATAL lines are logged like any other here: it
  * is GN_LOG_FATALF / gn_log_fatalf that abort. Returns 0 (also when the level
  * is disabled), -EINVAL (fmt NULL, level out of range, or a format that
- * vsnprintf rejects), -EDEADLK (called from
- * this logger's own user sink), the -errno of write(2), or the -errno of a
- * failed rotation (the line was then still appended to the current file, and
- * rotation is retried on the next line). */
+ * vsnprintf rejects), -EDEADLK (called from this logger's own user sink), the
+ * -errno of write(2), or the -errno of a failed rotation (the line was then
+ * still appended to the current file, and rotation is retried on the next
+ * line). */
 GN_EXPORT int gn_logf(gn_logger_t *logger, gn_log_level_t level, const char *file, int line,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
