@@ -76,9 +76,9 @@ GN_EXPORT void gn_pool_free(gn_pool_t *p);
  * including the pool's own tasks (but a task that blocks here on a full queue
  * of its own pool can deadlock it if every worker does the same).
  * Returns 0, -EINVAL (p or fn NULL), -EAGAIN (queue full and not allowed to
- * wait, or no worker exists and none could be started), -ESHUTDOWN (released,
- * also returned to submitters waiting when release happens). On error fn is
- * never called. */
+ * wait, or no worker exists and no thread could be started), -ENOMEM (no worker
+ * exists and none could be allocated), -ESHUTDOWN (released, also returned to
+ * submitters waiting when release happens). On error fn is never called. */
 GN_EXPORT int gn_pool_submit(gn_pool_t *p, gn_pool_fn fn, void *arg);
 
 /* Changes the capacity at run time. Raising it starts workers for queued tasks
