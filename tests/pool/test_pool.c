@@ -216,6 +216,77 @@ START_TEST(pool_every_task_once_tiny_queue)
 }
 END_TEST
 
+/* Workers expire (1 ms) and capacity changes while tasks keep arriving in
+ * bursts: no task may be lost or run twice when a worker exits at the moment a
+ * submit looks for one. */
+static atomic_int stop_tuner;
+
+static void *tuner(void *arg)
+{
+    gn_pool_t *p = arg;
+    unsigned caps[] = {1, 4, 2, 3};
+    for (unsigned i = 0; !atomic_load(&stop_tuner); i++) {
+        ck_assert_int_eq(gn_pool_tune(p, caps[i % 4]), 0);
+        usleep(200);
+    }
+    return NULL;
+}
+
+typedef struct bursts {
+    gn_pool_t *p;
+    uintptr_t from, to;
+    uint64_t rng;
+} bursts_t;
+
+static void *submit_bursts(void *arg)
+{
+    bursts_t *b = arg;
+    for (uintptr_t i = b->from; i < b->to; i++) {
+        ck_assert_int_eq(gn_pool_submit(b->p, mark_task, (void *)i), 0);
+        if (gn_test_rand(&b->rng) % 64 == 0)
+            usleep((useconds_t)(gn_test_rand(&b->rng) % 3000));
+    }
+    return NULL;
+}
+
+START_TEST(pool_expiry_and_tune_race_submit)
+{
+    uint64_t seed = gn_test_seed("pool_expiry_and_tune_race_submit", 7);
+    long per = gn_test_scale(20000, 10);
+    slots = calloc((size_t)per * 2, 1);
+    gn_pool_options_t o = {.capacity = 4, .queue_size = 8, .expiry_ms = 1};
+    gn_pool_t *p;
+    ck_assert_int_eq(gn_pool_new(&p, &o), 0);
+    pthread_t t[3];
+    bursts_t b[2];
+    for (int i = 0; i < 2; i++) {
+        b[i] = (bursts_t){p, (uintptr_t)(i * per), (uintptr_t)((i + 1) * per), seed + (uint64_t)i};
+        pthread_create(&t[i], NULL, submit_bursts, &b[i]);
+    }
+    pthread_create(&t[2], NULL, tuner, p);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    atomic_store(&stop_tuner, 1);
+    pthread_join(t[2], NULL);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    for (long i = 0; i < 2 * per; i++)
+        ck_assert_msg(slots[i] == 1, "task %ld ran %d times", i, slots[i]);
+    gn_pool_free(p);
+    free(slots);
+}
+END_TEST
+
+START_TEST(pool_release_idle_and_twice)
+{
+    gn_pool_t *p = make_pool(2, 0, false);
+    ck_assert_int_eq(gn_pool_release(p, 0), 0);
+    ck_assert_int_eq(gn_pool_release(p, 0), 0);
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), -ESHUTDOWN);
+    gn_pool_free(p);
+    ck_assert_int_eq(atomic_load(&done), 0);
+}
+END_TEST
+
 START_TEST(pool_nonblocking_overload)
 {
     gn_pool_t *p = make_pool(2, 1, true);
@@ -649,6 +720,8 @@ static Suite *pool_suite(void)
     tcase_add_test(w, pool_bad_input);
     tcase_add_test(w, pool_every_task_once);
     tcase_add_test(w, pool_every_task_once_tiny_queue);
+    tcase_add_test(w, pool_expiry_and_tune_race_submit);
+    tcase_add_test(w, pool_release_idle_and_twice);
     tcase_add_test(w, pool_nonblocking_overload);
     tcase_add_test(w, pool_max_blocking);
     tcase_add_test(w, pool_capacity_never_exceeded);
