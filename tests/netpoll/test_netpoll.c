@@ -921,7 +921,7 @@ static void *producer(void *arg)
  * than 256 low-priority tasks. */
 START_TEST(many_producers)
 {
-    stress = (stress_t){.p = open_poller(), .per_thread = gn_test_scale(100000, 5)};
+    stress = (stress_t){.p = open_poller(), .per_thread = gn_test_scale(100000, 2)};
     stress.total = stress.per_thread * PRODUCERS;
     pthread_t th[PRODUCERS];
     for (uintptr_t t = 0; t < PRODUCERS; t++)
