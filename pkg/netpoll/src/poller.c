@@ -137,8 +137,11 @@ static void wake_once(gn_poller_t *p)
     if (atomic_load_explicit(&p->wake_pending, memory_order_relaxed) != 0)
         return;
 #endif
-    if (atomic_exchange(&p->wake_pending, 1) == 0)
-        gn__backend_wake(p);
+    /* A failed wake-up (it cannot happen with a valid eventfd: a full counter
+     * is reset) frees the flag so that the next trigger tries again; the task
+     * itself stays queued, so trigger still reports success. */
+    if (atomic_exchange(&p->wake_pending, 1) == 0 && gn__backend_wake(p) != 0)
+        atomic_store(&p->wake_pending, 0);
 }
 
 GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn fn, void *arg)

@@ -9,13 +9,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* GN_NETPOLL_KQUEUE forces the kqueue backend, e.g. to check it on Linux
- * against libkqueue (-I/usr/include/kqueue, link -lkqueue). */
+/* GN_NETPOLL_KQUEUE forces the kqueue backend, e.g. to compile it on Linux
+ * against a stub <sys/event.h> (tools/check-kqueue.sh) or libkqueue. */
 #if defined(GN_NETPOLL_KQUEUE) || defined(__APPLE__) || defined(__FreeBSD__) ||                    \
     defined(__NetBSD__) || defined(__OpenBSD__) || defined(__DragonFly__)
-/* sys/types.h first: the BSDs' sys/event.h needs its types. */
-#include <sys/event.h>
 #include <sys/types.h>
+
+/* After sys/types.h (kept in its own block so include sorting cannot move it):
+ * the BSDs' sys/event.h needs its types. */
+#include <sys/event.h>
 #define GN__POLLER_KQUEUE 1
 typedef struct kevent gn__event_t;
 #elif defined(__linux__)
