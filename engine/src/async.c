@@ -1,0 +1,133 @@
+/* Cross-thread operations. The caller's thread only copies the data and
+ * queues a task on the owning loop; the task resolves the handle there, so a
+ * connection closed in between is detected by its generation and reported,
+ * never touched. */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { A_WRITE, A_WAKE, A_CLOSE } async_kind_t;
+
+typedef struct gn__async {
+    gn_engine_t *eng;
+    gn_conn_id_t id;
+    gn_async_cb cb;
+    void *udata;
+    size_t n;
+    async_kind_t kind;
+    unsigned char data[];
+} gn__async_t;
+
+static int run_op(gn__async_t *t, gn_conn_t **cp)
+{
+    gn_conn_t *c = *cp;
+    switch (t->kind) {
+    case A_WRITE: {
+        ssize_t r = gn_conn_write(c, t->data, t->n);
+        return r < 0 ? (int)r : 0;
+    }
+    case A_WAKE:
+        gn__conn_traffic(c, 0);
+        return 0;
+    case A_CLOSE:
+        gn__conn_mark_close(c, 0);
+        gn__loop_run_closes(c->loop);
+        *cp = NULL;
+        return 0;
+    }
+    return 0;
+}
+
+static int async_task(void *arg)
+{
+    gn__async_t *t = arg;
+    gn__loop_t *l = &t->eng->loops[t->id >> 56];
+    gn_conn_t *c = gn__conn_lookup(l, t->id);
+    int err = c == NULL ? GN_ECLOSED : run_op(t, &c);
+    if (t->cb != NULL)
+        t->cb(c, err, t->udata);
+    free(t);
+    gn__loop_run_closes(l);
+    return l->stopped ? GN_POLL_STOP : 0;
+}
+
+bool gn__is_async_task(gn_task_fn fn)
+{
+    return fn == async_task;
+}
+
+void gn__async_drop(gn_task_t *task)
+{
+    gn__async_t *t = task->arg;
+    if (t->cb != NULL)
+        t->cb(NULL, GN_ESHUTDOWN, t->udata);
+    free(t);
+}
+
+static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const struct iovec *iov,
+                  int iovcnt, gn_async_cb cb, void *udata)
+{
+    if (eng == NULL || id == GN_CONN_ID_NONE || iovcnt < 0 || (iov == NULL && iovcnt > 0))
+        return -EINVAL;
+    size_t n = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if ((iov[i].iov_base == NULL && iov[i].iov_len > 0) || iov[i].iov_len > SIZE_MAX / 2 - n)
+            return -EINVAL;
+        n += iov[i].iov_len;
+    }
+    if (!gn__engine_enter(eng))
+        return GN_ESHUTDOWN;
+    if ((int)(id >> 56) >= eng->nloops) {
+        gn__engine_leave(eng);
+        return GN_ECLOSED;
+    }
+    gn__async_t *t = malloc(sizeof *t + n);
+    if (t == NULL) {
+        gn__engine_leave(eng);
+        return -ENOMEM;
+    }
+    *t = (gn__async_t){.eng = eng, .id = id, .cb = cb, .udata = udata, .n = n, .kind = kind};
+    size_t off = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (iov[i].iov_len > 0)
+            memcpy(t->data + off, iov[i].iov_base, iov[i].iov_len);
+        off += iov[i].iov_len;
+    }
+    /* One priority for every kind, so a close queued after writes from the
+     * same thread runs after them. */
+    int rc = gn_poller_trigger(eng->loops[id >> 56].poller, GN_PRIO_LOW, async_task, t);
+    gn__engine_leave(eng);
+    if (rc < 0)
+        free(t);
+    return rc;
+}
+
+int gn_conn_async_write(gn_engine_t *eng, gn_conn_id_t id, const void *p, size_t n, gn_async_cb cb,
+                        void *udata)
+{
+    if (p == NULL && n > 0)
+        return -EINVAL;
+    struct iovec iov = {.iov_base = (void *)(uintptr_t)p, .iov_len = n};
+    return submit(eng, id, A_WRITE, &iov, 1, cb, udata);
+}
+
+int gn_conn_async_writev(gn_engine_t *eng, gn_conn_id_t id, const struct iovec *iov, int iovcnt,
+                         gn_async_cb cb, void *udata)
+{
+    if (iovcnt > IOV_MAX)
+        return -EINVAL;
+    return submit(eng, id, A_WRITE, iov, iovcnt, cb, udata);
+}
+
+int gn_conn_async_wake(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
+{
+    return submit(eng, id, A_WAKE, NULL, 0, cb, udata);
+}
+
+int gn_conn_async_close(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
+{
+    return submit(eng, id, A_CLOSE, NULL, 0, cb, udata);
+}

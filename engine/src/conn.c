@@ -1,0 +1,233 @@
+/* Connections: the per-loop table with generation-checked handles, opening
+ * and closing. Everything here runs on the connection's loop thread. */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata);
+
+gn_conn_id_t gn__conn_make_id(int loop, uint32_t slot, uint32_t gen)
+{
+    return ((uint64_t)(unsigned)loop << 56) | ((uint64_t)slot << 32) | gen;
+}
+
+/* Takes a free slot, growing the table (by doubling) when none is left.
+ * Generations start at 1 so that no handle is 0. */
+static int slot_take(gn__loop_t *l, uint32_t *out)
+{
+    if (l->free_head == UINT32_MAX) {
+        uint32_t n = l->nslots == 0 ? 64 : l->nslots * 2;
+        if (n > GN__MAX_SLOTS)
+            n = GN__MAX_SLOTS;
+        if (n == l->nslots)
+            return -EMFILE;
+        gn__slot_t *s = realloc(l->slots, n * sizeof *s);
+        if (s == NULL)
+            return -ENOMEM;
+        for (uint32_t i = l->nslots; i < n; i++)
+            s[i] =
+                (gn__slot_t){.conn = NULL, .gen = 1, .next_free = i + 1 < n ? i + 1 : UINT32_MAX};
+        l->slots = s;
+        l->free_head = l->nslots;
+        l->nslots = n;
+    }
+    *out = l->free_head;
+    l->free_head = l->slots[*out].next_free;
+    return 0;
+}
+
+/* Bumps the generation so every handle to the old tenant goes stale. */
+static void slot_put(gn__loop_t *l, uint32_t i)
+{
+    gn__slot_t *s = &l->slots[i];
+    s->conn = NULL;
+    s->gen = s->gen == UINT32_MAX ? 1 : s->gen + 1;
+    s->next_free = l->free_head;
+    l->free_head = i;
+}
+
+gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id)
+{
+    uint32_t slot = (uint32_t)(id >> 32) & (GN__MAX_SLOTS - 1);
+    uint32_t gen = (uint32_t)id;
+    if (slot >= l->nslots || l->slots[slot].gen != gen)
+        return NULL;
+    gn_conn_t *c = l->slots[slot].conn;
+    if (c == NULL || (c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
+        return NULL;
+    return c;
+}
+
+/* Options on each accepted socket: only the ones asked for (nodelay is on
+ * by default for TCP), one setsockopt each. Failures are logged, not fatal. */
+static void apply_conn_options(gn_engine_t *eng, int fd)
+{
+    const gn_options_t *o = &eng->o;
+    int rc = 0;
+    if (eng->addr.network != GN_NET_UNIX) {
+        if (o->tcp_nodelay != GN_NODELAY_OFF)
+            rc = gn_socket_set_nodelay(fd, true);
+        if (rc == 0 && o->tcp_keepalive_s > 0)
+            rc = gn_socket_set_keepalive(fd, true, o->tcp_keepalive_s, o->tcp_keepalive_intvl_s,
+                                         o->tcp_keepalive_cnt);
+    }
+    if (rc == 0 && o->socket_recv_buffer > 0)
+        rc = gn_socket_set_recv_buffer(fd, o->socket_recv_buffer);
+    if (rc == 0 && o->socket_send_buffer > 0)
+        rc = gn_socket_set_send_buffer(fd, o->socket_send_buffer);
+    if (rc < 0)
+        GN__LOG(eng, GN_LOG_WARN, "gnet: socket options on accepted fd %d: %s", fd,
+                gn_strerror(rc));
+}
+
+/* Takes ownership of fd (closes it on failure), registers it, runs on_open. */
+int gn__conn_open(gn__loop_t *l, int fd)
+{
+    gn_engine_t *eng = l->eng;
+    gn_conn_t *c = calloc(1, sizeof *c);
+    uint32_t slot = 0;
+    int rc = c == NULL ? -ENOMEM : slot_take(l, &slot);
+    if (rc == 0) {
+        apply_conn_options(eng, fd);
+        c->pa = (gn_poll_attachment_t){.fd = fd, .callback = conn_io, .udata = c};
+        c->loop = l;
+        c->slot = slot;
+        c->gen = l->slots[slot].gen;
+        rc = gn_poller_add_read(l->poller, &c->pa, false);
+        if (rc < 0)
+            slot_put(l, slot);
+    }
+    if (rc < 0) {
+        GN__LOG(eng, GN_LOG_ERROR, "gnet: cannot open connection fd %d: %s", fd, gn_strerror(rc));
+        free(c);
+        close(fd);
+        atomic_fetch_sub_explicit(&l->nconns, 1, memory_order_relaxed);
+        return rc;
+    }
+    l->slots[slot].conn = c;
+    if (eng->h.on_open != NULL)
+        gn__apply_action(eng, c, eng->h.on_open(c));
+    return 0;
+}
+
+/* Defers the close to the end of the current callback, so user code that
+ * still holds c (it is in a callback) never sees freed memory. */
+void gn__conn_mark_close(gn_conn_t *c, int err)
+{
+    if ((c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
+        return;
+    c->flags |= GN__C_CLOSING;
+    c->close_err = err;
+    c->next_closing = c->loop->closing;
+    c->loop->closing = c;
+}
+
+void gn__loop_run_closes(gn__loop_t *l)
+{
+    while (l->closing != NULL) {
+        gn_conn_t *c = l->closing;
+        l->closing = c->next_closing;
+        gn__conn_close_now(c, c->close_err);
+    }
+}
+
+/* Deregisters, flushes once, tells the user, then closes and frees. */
+void gn__conn_close_now(gn_conn_t *c, int err)
+{
+    if ((c->flags & GN__C_CLOSED) != 0)
+        return;
+    gn__loop_t *l = c->loop;
+    gn_engine_t *eng = l->eng;
+    c->flags |= GN__C_CLOSED;
+    (void)gn_poller_delete(l->poller, &c->pa);
+    if (err != -EPIPE && err != -ECONNRESET)
+        gn__conn_flush_once(c);
+    if (eng->h.on_close != NULL) {
+        gn_action_t a = eng->h.on_close(c, err);
+        if (a == GN_SHUTDOWN)
+            gn__engine_request_stop(eng);
+    }
+    close(c->pa.fd);
+    gn_ringbuf_release(&c->in);
+    gn__conn_out_release(c);
+    slot_put(l, c->slot);
+    atomic_fetch_sub_explicit(&l->nconns, 1, memory_order_relaxed);
+    free(c);
+}
+
+/* Closes every connection of the loop (engine stop), one by one, safe
+ * against on_close callbacks closing others. */
+void gn__loop_close_all(gn__loop_t *l, int err)
+{
+    for (uint32_t i = 0; i < l->nslots; i++) {
+        gn_conn_t *c = l->slots[i].conn;
+        if (c != NULL)
+            gn__conn_close_now(c, (c->flags & GN__C_CLOSING) ? c->close_err : err);
+    }
+    l->closing = NULL;
+}
+
+static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
+{
+    (void)fd;
+    (void)flags;
+    gn_conn_t *c = udata;
+    gn__loop_t *l = c->loop;
+    if (gn_is_write_event(ev))
+        gn__conn_on_writable(c);
+    if ((c->flags & GN__C_CLOSING) == 0 &&
+        (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0))
+        gn__conn_on_readable(c);
+    gn__loop_run_closes(l);
+    return l->stopped ? GN_POLL_STOP : 0;
+}
+
+/* ---- public identity functions ---- */
+
+gn_conn_id_t gn_conn_id(const gn_conn_t *c)
+{
+    return c == NULL ? GN_CONN_ID_NONE : gn__conn_make_id(c->loop->idx, c->slot, c->gen);
+}
+
+gn_engine_t *gn_conn_engine(const gn_conn_t *c)
+{
+    return c == NULL ? NULL : c->loop->eng;
+}
+
+int gn_conn_fd(const gn_conn_t *c)
+{
+    return c == NULL ? -EINVAL : c->pa.fd;
+}
+
+void *gn_conn_context(const gn_conn_t *c)
+{
+    return c == NULL ? NULL : c->ctx;
+}
+
+void gn_conn_set_context(gn_conn_t *c, void *ctx)
+{
+    if (c != NULL)
+        c->ctx = ctx;
+}
+
+int gn_conn_peer_addr(const gn_conn_t *c, gn_addr_t *out)
+{
+    return c == NULL ? -EINVAL : gn_socket_peer_addr(c->pa.fd, out);
+}
+
+int gn_conn_local_addr(const gn_conn_t *c, gn_addr_t *out)
+{
+    return c == NULL ? -EINVAL : gn_socket_local_addr(c->pa.fd, out);
+}
+
+int gn_conn_close(gn_conn_t *c)
+{
+    if (c == NULL)
+        return -EINVAL;
+    if ((c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
+        return GN_ECLOSED;
+    gn__conn_mark_close(c, 0);
+    return 0;
+}

@@ -1,0 +1,191 @@
+/* The write path: straight to the socket while nothing is pending; the rest
+ * goes to the outbound buffer and EPOLLOUT is armed once; when the buffer
+ * drains, EPOLLOUT is dropped once. Interest changes only on those two state
+ * changes, never per write. */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+/* The outbound buffer exists only while it holds bytes: an idle connection
+ * pays one pointer for it. */
+static bool out_empty(const gn_conn_t *c)
+{
+    return c->out == NULL || gn_mixbuf_empty(c->out);
+}
+
+static void out_free(gn_conn_t *c)
+{
+    if (c->out == NULL)
+        return;
+    gn_mixbuf_release(c->out);
+    free(c->out);
+    c->out = NULL;
+}
+
+static int out_get(gn_conn_t *c)
+{
+    if (c->out != NULL)
+        return 0;
+    c->out = malloc(sizeof *c->out);
+    if (c->out == NULL)
+        return -ENOMEM;
+    (void)gn_mixbuf_init(c->out, (size_t)c->loop->eng->o.write_buffer_cap);
+    return 0;
+}
+
+void gn__conn_out_release(gn_conn_t *c)
+{
+    out_free(c);
+}
+
+/* One vectored send; MSG_NOSIGNAL so a closed peer is -EPIPE, not SIGPIPE. */
+static ssize_t sock_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    struct msghdr msg = {.msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = (size_t)iovcnt};
+    ssize_t n;
+    do
+        n = sendmsg(fd, &msg, GN_MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0)
+        return n;
+    return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
+static void set_out_interest(gn_conn_t *c, bool on)
+{
+    if (on == ((c->flags & GN__C_OUT_ARMED) != 0))
+        return;
+    gn_poller_t *p = c->loop->poller;
+    int rc = on ? gn_poller_mod_read_write(p, &c->pa, false) : gn_poller_mod_read(p, &c->pa, false);
+    if (rc < 0) {
+        gn__conn_mark_close(c, rc);
+        return;
+    }
+    c->flags ^= GN__C_OUT_ARMED;
+}
+
+/* Sends what the outbound buffer holds with one vectored write; frees the
+ * buffer once it drains. Returns 0, -EAGAIN or the socket's -errno. */
+static int flush_some(gn_conn_t *c)
+{
+    if (c->out == NULL)
+        return 0;
+    ssize_t n = gn_mixbuf_write_fd(c->out, c->pa.fd);
+    if (gn_mixbuf_empty(c->out))
+        out_free(c);
+    return n < 0 ? (n == -EWOULDBLOCK ? -EAGAIN : (int)n) : 0;
+}
+
+void gn__conn_on_writable(gn_conn_t *c)
+{
+    if ((c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
+        return;
+    int rc = flush_some(c);
+    if (rc < 0 && rc != -EAGAIN) {
+        gn__conn_mark_close(c, rc);
+        return;
+    }
+    if (out_empty(c))
+        set_out_interest(c, false);
+}
+
+void gn__conn_flush_once(gn_conn_t *c)
+{
+    (void)flush_some(c);
+}
+
+/* Queues the bytes of iov after the first `skip` ones. */
+static int buffer_rest(gn_conn_t *c, const struct iovec *iov, int iovcnt, size_t skip)
+{
+    for (int i = 0; i < iovcnt; i++) {
+        size_t len = iov[i].iov_len;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        int rc = gn_mixbuf_write(c->out, (const unsigned char *)iov[i].iov_base + skip, len - skip);
+        if (rc < 0)
+            return rc;
+        skip = 0;
+    }
+    return 0;
+}
+
+static ssize_t fail(gn_conn_t *c, int err)
+{
+    gn__conn_mark_close(c, err);
+    return err;
+}
+
+static ssize_t checked_total(const struct iovec *iov, int iovcnt)
+{
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (iov[i].iov_base == NULL && iov[i].iov_len > 0)
+            return -EINVAL;
+        if (iov[i].iov_len > (size_t)SSIZE_MAX - total)
+            return -EINVAL;
+        total += iov[i].iov_len;
+    }
+    return (ssize_t)total;
+}
+
+ssize_t gn_conn_writev(gn_conn_t *c, const struct iovec *iov, int iovcnt)
+{
+    if (c == NULL || iovcnt < 0 || iovcnt > IOV_MAX || (iov == NULL && iovcnt > 0))
+        return -EINVAL;
+    if ((c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
+        return GN_ECLOSED;
+    ssize_t total = checked_total(iov, iovcnt);
+    if (total <= 0)
+        return total;
+    size_t sent = 0;
+    if (out_empty(c)) {
+        ssize_t n = sock_writev(c->pa.fd, iov, iovcnt);
+        if (n < 0 && n != -EAGAIN)
+            return fail(c, (int)n);
+        sent = n > 0 ? (size_t)n : 0;
+    }
+    if (sent == (size_t)total)
+        return total;
+    size_t max = c->loop->eng->o.max_outbound;
+    if (max > 0 && gn_conn_outbound_buffered(c) + ((size_t)total - sent) > max)
+        return fail(c, GN_EOUTBOUND_LIMIT);
+    int rc = out_get(c);
+    if (rc == 0)
+        rc = buffer_rest(c, iov, iovcnt, sent);
+    if (rc < 0)
+        return fail(c, rc);
+    set_out_interest(c, true);
+    return total;
+}
+
+ssize_t gn_conn_write(gn_conn_t *c, const void *p, size_t n)
+{
+    if (p == NULL && n > 0)
+        return -EINVAL;
+    struct iovec iov = {.iov_base = (void *)(uintptr_t)p, .iov_len = n};
+    return gn_conn_writev(c, &iov, 1);
+}
+
+int gn_conn_flush(gn_conn_t *c)
+{
+    if (c == NULL)
+        return -EINVAL;
+    if ((c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
+        return GN_ECLOSED;
+    int rc = flush_some(c);
+    if (rc < 0 && rc != -EAGAIN)
+        return (int)fail(c, rc);
+    if (out_empty(c))
+        set_out_interest(c, false);
+    return 0;
+}
+
+size_t gn_conn_outbound_buffered(const gn_conn_t *c)
+{
+    return c == NULL || c->out == NULL ? 0 : gn_mixbuf_buffered(c->out);
+}

@@ -1,0 +1,180 @@
+/* Private declarations shared by the engine's source files. */
+#ifndef GN_ENGINE_INT_H
+#define GN_ENGINE_INT_H
+
+#include <gnet/gnet.h>
+#include <gnet/logging.h>
+#include <gnet/mixbuf.h>
+#include <gnet/netpoll.h>
+#include <gnet/ringbuf.h>
+#include <gnet/socket.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GN__MAX_LOOPS      256
+#define GN__DEFAULT_BUFCAP (64 * 1024)
+#define GN__MIN_BUFCAP     1024
+#define GN__MAX_BUFCAP     (64 * 1024 * 1024)
+#define GN__SLOT_BITS      24
+#define GN__MAX_SLOTS      (1u << GN__SLOT_BITS)
+
+typedef struct gn__loop gn__loop_t;
+
+/* Connection flags. */
+enum {
+    GN__C_OUT_ARMED = 1u << 0, /* EPOLLOUT interest registered */
+    GN__C_CLOSING = 1u << 1,   /* close requested; runs after the current callback */
+    GN__C_CLOSED = 1u << 2,    /* on_close ran or is running: never write again */
+};
+
+/* A connection. Lean on purpose: no addresses, buffers hold memory only while
+ * they hold bytes. Lives on one loop; freed after on_close. */
+struct gn_conn {
+    gn_poll_attachment_t pa; /* fd, io callback, udata = this */
+    gn__loop_t *loop;
+    void *ctx;
+    gn_conn_t *next_closing; /* the loop's deferred-close list */
+    gn_ringbuf_t in;         /* unconsumed inbound bytes */
+    gn_mixbuf_t *out;        /* unsent outbound bytes; NULL while none */
+    uint32_t slot;
+    uint32_t gen;
+    uint32_t flags;
+    int close_err;
+};
+
+/* One entry of a loop's connection table: the generation names the current
+ * (or next) tenant, so a stale handle never matches. */
+typedef struct gn__slot {
+    gn_conn_t *conn;
+    uint32_t gen;
+    uint32_t next_free;
+} gn__slot_t;
+
+/* An acceptor: a listener fd registered on some poller, with its reserve fd
+ * for EMFILE. loop is NULL for the main reactor. */
+typedef struct gn__acceptor {
+    gn_poll_attachment_t pa;
+    gn_engine_t *eng;
+    gn__loop_t *loop;
+    int reserve_fd;
+    bool emfile_logged;
+    bool registered;
+} gn__acceptor_t;
+
+/* Scratch memory that gn_conn_next/peek hand out; valid until the callback
+ * returns, so extra blocks live on a list freed after each callback. */
+typedef struct gn__scratch_block {
+    struct gn__scratch_block *next;
+    unsigned char data[];
+} gn__scratch_block_t;
+
+struct gn__loop {
+    gn_engine_t *eng;
+    int idx;
+    gn_poller_t *poller;
+    pthread_t thread;
+    bool thread_started;
+    gn__acceptor_t acc; /* reuse_port / single-loop topology */
+    /* The current read: on_traffic of `cur` sees ring + view[voff..vlen). */
+    gn_conn_t *cur;
+    unsigned char *rbuf;
+    size_t rcap;
+    size_t vlen, voff;
+    unsigned char *scratch;
+    size_t scratch_cap;
+    bool scratch_used;
+    gn__scratch_block_t *extra;
+    /* connection table (loop thread only) */
+    gn__slot_t *slots;
+    uint32_t nslots, free_head;
+    atomic_size_t nconns; /* read by load balancers and count_connections */
+    gn_conn_t *closing;   /* deferred closes */
+    bool stopped;
+    /* ticker (loop 0) */
+    gn_poll_attachment_t tick_pa;
+    int64_t tick_delay;
+};
+
+struct gn_engine {
+    gn_handler_t h;
+    gn_options_t o; /* validated, defaults filled */
+    gn_addr_t addr;
+    gn_logger_t *log;
+    gn_logger_t *own_log;
+    int nloops;
+    bool main_reactor;
+    gn__loop_t *loops;
+    gn_poller_t *main_poller; /* main reactor only */
+    gn__acceptor_t main_acc;
+    bool listened; /* a listener was bound: its unix path is ours to unlink */
+    atomic_uint rr;
+    atomic_bool stop_requested;
+    /* Gate for cross-thread triggers: producers count themselves in, and the
+     * pollers are closed only once closing is set and nobody is inside. */
+    atomic_int inflight;
+    atomic_bool closing;
+};
+
+/* options.c */
+int gn__options_resolve(const gn_options_t *in, gn_options_t *out, gn_logger_t *log);
+
+/* errors.c: nothing shared */
+
+/* engine.c */
+bool gn__engine_enter(gn_engine_t *eng);
+void gn__engine_leave(gn_engine_t *eng);
+int gn__engine_trigger(gn_engine_t *eng, gn_poller_t *p, gn_priority_t prio, gn_task_fn fn,
+                       void *arg);
+void gn__engine_request_stop(gn_engine_t *eng);
+void gn__apply_action(gn_engine_t *eng, gn_conn_t *c, gn_action_t a);
+
+/* loop.c */
+int gn__loop_init(gn__loop_t *l, gn_engine_t *eng, int idx);
+void gn__loop_release(gn__loop_t *l);
+int gn__loop_start(gn__loop_t *l);
+int gn__loop_stop_task(void *arg);
+void gn__loop_task_drop(gn_task_t *t, void *udata);
+void gn__loop_run_closes(gn__loop_t *l);
+
+/* acceptor.c */
+int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, gn__loop_t *loop, gn_poller_t *p);
+void gn__acceptor_close(gn__acceptor_t *a, gn_poller_t *p);
+int gn__handoff_task(void *arg);
+void gn__loop_bind_thread(gn__loop_t *l);
+
+/* lb.c */
+gn__loop_t *gn__lb_pick(gn_engine_t *eng, const gn_addr_t *peer);
+
+/* conn.c */
+int gn__conn_open(gn__loop_t *l, int fd);
+void gn__conn_close_now(gn_conn_t *c, int err);
+void gn__conn_mark_close(gn_conn_t *c, int err);
+gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id);
+gn_conn_id_t gn__conn_make_id(int loop, uint32_t slot, uint32_t gen);
+void gn__loop_close_all(gn__loop_t *l, int err);
+
+/* conn_read.c */
+void gn__conn_on_readable(gn_conn_t *c);
+void gn__conn_traffic(gn_conn_t *c, size_t nread);
+void gn__scratch_reset(gn__loop_t *l);
+
+/* conn_write.c */
+void gn__conn_on_writable(gn_conn_t *c);
+void gn__conn_flush_once(gn_conn_t *c);
+void gn__conn_out_release(gn_conn_t *c);
+
+/* ticker.c */
+int gn__ticker_start(gn__loop_t *l);
+void gn__ticker_stop(gn__loop_t *l);
+
+/* async.c */
+void gn__async_drop(gn_task_t *t);
+bool gn__is_async_task(gn_task_fn fn);
+
+#define GN__LOG(eng, level, ...) GN_LOGF((eng)->log, level, __VA_ARGS__)
+
+#endif

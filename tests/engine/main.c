@@ -1,0 +1,17 @@
+/* The engine's Check suite. */
+#include "gn_test.h"
+
+void add_echo_tests(Suite *s);
+void add_conn_tests(Suite *s);
+void add_async_tests(Suite *s);
+void add_limit_tests(Suite *s);
+
+int main(void)
+{
+    Suite *s = suite_create("engine");
+    add_echo_tests(s);
+    add_conn_tests(s);
+    add_async_tests(s);
+    add_limit_tests(s);
+    return gn_test_run(s);
+}
