@@ -17,9 +17,11 @@
 /* Nodes per magazine: a thread's cache holds up to one full magazine plus one
  * spare; full magazines move to and from the global depot as a unit. */
 #define GN__MAG 64
-/* Slots of the global depot; beyond GN__DEPOT * GN__MAG idle nodes go back to
- * malloc, so a burst cannot pin memory forever. */
-#define GN__DEPOT 32
+/* Magazines in the global depot: up to GN__DEPOT * GN__MAG = 16384 idle nodes
+ * (512 KiB) are kept for reuse; beyond that they go back to malloc, so a burst
+ * cannot pin memory forever. Large enough for the swings of a queue that holds
+ * thousands of items while threads are descheduled. */
+#define GN__DEPOT 256
 /* Retired nodes a thread collects before it scans, on top of 2 * GN__HP_SLOTS
  * per thread (Michael 2004: R = H*N + Omega(H*N) makes a scan reclaim at least
  * half of what it looks at). */
@@ -58,7 +60,6 @@ typedef struct gn__hprec {
     size_t nretired, rthresh, rcap;
     gn__node_t **plist; /* hazard pointers collected by a scan */
     size_t pcap;
-    unsigned depot_hint;
 } gn__hprec_t;
 
 /* The calling thread's record, NULL until its first queue operation. The
@@ -72,7 +73,7 @@ void gn__hp_scan(gn__hprec_t *r);
 size_t gn__hp_nrecords(void);
 
 gn__node_t *gn__node_refill(gn__hprec_t *r);
-void gn__node_put(gn__hprec_t *r, gn__node_t *n);
+void gn__node_overflow(gn__hprec_t *r);
 void gn__node_flush(gn__hprec_t *r);
 void gn__node_free_list(gn__node_t *n);
 size_t gn__node_mallocs(void);
@@ -123,6 +124,16 @@ static inline gn__node_t *gn__node_get(gn__hprec_t *r)
         return n;
     }
     return gn__node_refill(r);
+}
+
+/* Returns a node that no thread references to the thread's cache. */
+static inline void gn__node_put(gn__hprec_t *r, gn__node_t *n)
+{
+    if (GN__UNLIKELY(r->ncache == GN__MAG))
+        gn__node_overflow(r);
+    atomic_store_explicit(&n->next, r->cache, memory_order_relaxed);
+    r->cache = n;
+    r->ncache++;
 }
 
 /* Hands an unlinked node to the reclaimer; it is reused once no hazard pointer

@@ -64,9 +64,6 @@ static inline bool gn__msq_pop(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out)
     gn__node_t *h;
     for (;;) {
         h = gn__hp_protect(r, 0, &q->head);
-        /* Acquire, read after head: the dequeue that moved head to h had seen
-         * tail past its predecessor, so this read sees tail at h or beyond. */
-        gn__node_t *t = atomic_load_explicit(&q->tail, memory_order_acquire);
         /* Acquire: pairs with the release that linked next (its payload). */
         gn__node_t *next = atomic_load_explicit(&h->next, memory_order_acquire);
         if (next == NULL) {
@@ -80,12 +77,18 @@ static inline bool gn__msq_pop(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out)
         atomic_store_explicit(&r->hp[1], next, memory_order_seq_cst);
         if (atomic_load_explicit(&q->head, memory_order_seq_cst) != h)
             continue;
-        if (h == t) {
-            /* Tail lags behind a linked node: help it before dequeuing so that
-             * head never passes tail. */
-            atomic_compare_exchange_strong_explicit(&q->tail, &t, next, memory_order_seq_cst,
-                                                    memory_order_relaxed);
-            continue;
+        /* Head must never pass tail, and tail is the last node or the one before
+         * it. If next has a successor, tail is already at next or beyond (the
+         * enqueue that linked it saw tail at next; acquire carries that over),
+         * so the tail's cache line, which every enqueue writes, is not read. */
+        if (atomic_load_explicit(&next->next, memory_order_acquire) == NULL) {
+            gn__node_t *t = atomic_load_explicit(&q->tail, memory_order_acquire);
+            if (h == t) {
+                /* Tail lags behind a linked node: help it first. */
+                atomic_compare_exchange_strong_explicit(&q->tail, &t, next, memory_order_seq_cst,
+                                                        memory_order_relaxed);
+                continue;
+            }
         }
         /* Read before the CAS: once head moves, next becomes the dummy and its
          * payload may be overwritten by whoever recycles it after us. */

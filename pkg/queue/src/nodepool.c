@@ -14,6 +14,12 @@
 #include <stdlib.h>
 
 static _Atomic(gn__node_t *) g_depot[GN__DEPOT];
+/* Magazines in the depot (exact once every take and give has finished), and
+ * where the last give or take happened. Both are hints that keep the depot's
+ * operations O(1) in the usual case: an empty depot is not scanned, a full one
+ * is not scanned, and the slots fill and empty like a stack around g_top. */
+static atomic_uint g_count;
+static atomic_uint g_top;
 static atomic_size_t g_mallocs;
 
 /* Nodes taken from malloc since the process started: a test watches it to prove
@@ -32,17 +38,22 @@ void gn__node_free_list(gn__node_t *n)
     }
 }
 
-/* Acquire pairs with depot_give's release: the giver's writes to the nodes
- * (links, count) happen before the taker reads them. */
-static gn__node_t *depot_take(gn__hprec_t *r)
+/* Takes a magazine, scanning down from the top hint. Acquire pairs with
+ * depot_give's release: the giver's writes to the nodes (links, count) happen
+ * before the taker reads them. Relaxed hints: they only choose where to look. */
+static gn__node_t *depot_take(void)
 {
-    for (unsigned i = 0; i < GN__DEPOT; i++) {
-        unsigned s = (r->depot_hint + i) % GN__DEPOT;
+    if (atomic_load_explicit(&g_count, memory_order_relaxed) == 0)
+        return NULL;
+    unsigned top = atomic_load_explicit(&g_top, memory_order_relaxed);
+    for (unsigned i = 1; i <= GN__DEPOT; i++) {
+        unsigned s = (top - i) % GN__DEPOT;
         if (atomic_load_explicit(&g_depot[s], memory_order_relaxed) == NULL)
             continue;
         gn__node_t *m = atomic_exchange_explicit(&g_depot[s], NULL, memory_order_acquire);
         if (m != NULL) {
-            r->depot_hint = s;
+            atomic_fetch_sub_explicit(&g_count, 1, memory_order_relaxed);
+            atomic_store_explicit(&g_top, s, memory_order_relaxed);
             return m;
         }
     }
@@ -50,28 +61,32 @@ static gn__node_t *depot_take(gn__hprec_t *r)
 }
 
 /* Gives magazine m (its first node's seq holds the count) to the depot, or back
- * to malloc when every slot is taken. */
-static void depot_give(gn__hprec_t *r, gn__node_t *m)
+ * to malloc when the depot is full. */
+static void depot_give(gn__node_t *m)
 {
-    for (unsigned i = 0; i < GN__DEPOT; i++) {
-        unsigned s = (r->depot_hint + i) % GN__DEPOT;
-        gn__node_t *empty = NULL;
-        if (atomic_load_explicit(&g_depot[s], memory_order_relaxed) == NULL &&
-            atomic_compare_exchange_strong_explicit(&g_depot[s], &empty, m, memory_order_release,
-                                                    memory_order_relaxed)) {
-            r->depot_hint = s;
-            return;
+    if (atomic_load_explicit(&g_count, memory_order_relaxed) < GN__DEPOT) {
+        unsigned top = atomic_load_explicit(&g_top, memory_order_relaxed);
+        for (unsigned i = 0; i < GN__DEPOT; i++) {
+            unsigned s = (top + i) % GN__DEPOT;
+            gn__node_t *empty = NULL;
+            if (atomic_load_explicit(&g_depot[s], memory_order_relaxed) == NULL &&
+                atomic_compare_exchange_strong_explicit(
+                    &g_depot[s], &empty, m, memory_order_release, memory_order_relaxed)) {
+                atomic_fetch_add_explicit(&g_count, 1, memory_order_relaxed);
+                atomic_store_explicit(&g_top, s + 1, memory_order_relaxed);
+                return;
+            }
         }
     }
     gn__node_free_list(m);
 }
 
-/* Fresh nodes when the depot is empty: a quarter magazine at a time so growth
- * does not rescan the depot for every node. */
+/* Fresh nodes when the depot is empty: a magazine at a time so that growth
+ * does not come back here for every node. */
 static void refill_from_malloc(gn__hprec_t *r)
 {
     size_t got = 0;
-    for (; got < GN__MAG / 4; got++) {
+    for (; got < GN__MAG; got++) {
         gn__node_t *n = malloc(sizeof *n);
         if (n == NULL)
             break;
@@ -89,7 +104,7 @@ gn__node_t *gn__node_refill(gn__hprec_t *r)
         r->ncache = GN__MAG;
         r->spare = NULL;
     } else {
-        gn__node_t *m = depot_take(r);
+        gn__node_t *m = depot_take();
         if (m != NULL) {
             r->cache = m;
             r->ncache = m->seq;
@@ -105,23 +120,17 @@ gn__node_t *gn__node_refill(gn__hprec_t *r)
     return n;
 }
 
-void gn__node_put(gn__hprec_t *r, gn__node_t *n)
+/* The cache is a full magazine: it becomes the spare, and the old spare (if
+ * any) goes to the depot for threads that enqueue more than they dequeue. */
+void gn__node_overflow(gn__hprec_t *r)
 {
-    if (GN__UNLIKELY(r->ncache == GN__MAG)) {
-        /* The cache is a full magazine: it becomes the spare, and the old spare
-         * (if any) goes to the depot for threads that enqueue more than they
-         * dequeue. */
-        if (r->spare != NULL) {
-            r->spare->seq = GN__MAG;
-            depot_give(r, r->spare);
-        }
-        r->spare = r->cache;
-        r->cache = NULL;
-        r->ncache = 0;
+    if (r->spare != NULL) {
+        r->spare->seq = GN__MAG;
+        depot_give(r->spare);
     }
-    atomic_store_explicit(&n->next, r->cache, memory_order_relaxed);
-    r->cache = n;
-    r->ncache++;
+    r->spare = r->cache;
+    r->cache = NULL;
+    r->ncache = 0;
 }
 
 /* At record release: cached nodes go to the depot so other threads use them. */
@@ -129,12 +138,12 @@ void gn__node_flush(gn__hprec_t *r)
 {
     if (r->spare != NULL) {
         r->spare->seq = GN__MAG;
-        depot_give(r, r->spare);
+        depot_give(r->spare);
         r->spare = NULL;
     }
     if (r->cache != NULL) {
         r->cache->seq = r->ncache;
-        depot_give(r, r->cache);
+        depot_give(r->cache);
         r->cache = NULL;
         r->ncache = 0;
     }
