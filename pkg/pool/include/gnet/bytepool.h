@@ -8,8 +8,9 @@
  * Each thread keeps a cache per class used LIFO, so the block a thread puts back
  * is the next one it gets (still warm in its cache). A thread cache holds at
  * most 128 blocks and about 1 MiB per class (at least 4 blocks); when it fills,
- * its older half moves to a shared depot in one locked step, and a thread with
- * an empty cache refills half of it from the depot the same way. The depot holds
+ * its older half (3 of 4 blocks for the big classes) moves to a shared depot in
+ * one locked step, and a thread with an empty cache refills as many from the
+ * depot the same way. The depot holds
  * at most 16 MiB per class (between 16 and 4096 blocks); blocks beyond that go
  * back to malloc. A thread's cache moves to the depot when the thread exits.
  *
