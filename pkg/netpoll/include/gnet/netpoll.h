@@ -14,7 +14,10 @@
  * the thread that opened it). Every function here must be called on that
  * thread, except gn_poller_trigger, which is safe from any thread at any time
  * while the poller is open (it is not async-signal-safe: do not call it from a
- * signal handler). Callbacks and tasks run on the polling thread, inside
+ * signal handler). Ownership may move to another thread when the handoff is
+ * synchronized (pthread_create, pthread_join, a mutex): e.g. open and register
+ * on the main thread, then poll on a loop thread, then close after joining it.
+ * Callbacks and tasks run on the polling thread, inside
  * gn_poller_polling, and may call any function here except gn_poller_polling
  * and gn_poller_close (both return -EBUSY there).
  *
@@ -204,6 +207,7 @@ GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn f
  * the tasks (all high-priority ones queued when the task phase starts, then at
  * most GN_POLL_LOW_TASKS_PER_ROUND low-priority ones). After a stop, calling it
  * again resumes where it stopped: the rest of the batch first, then the tasks.
+ * To stop it from another thread, trigger a task that returns GN_POLL_STOP.
  * The calling thread becomes the polling thread. Returns 0, a callback's or
  * task's negative errno, -EINVAL (p NULL), -EBUSY (already polling: called
  * from a callback or task), or the negative errno of epoll_wait/kevent. */
