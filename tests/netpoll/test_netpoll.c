@@ -810,7 +810,6 @@ END_TEST
 
 typedef struct two {
     gn_poller_t *p;
-    int calls[2];
     int total;
 } two_t;
 
