@@ -25,7 +25,10 @@ int gn__handoff_task(void *arg)
     return l->stopped ? GN_POLL_STOP : 0;
 }
 
-static void emfile(gn__acceptor_t *a, int err)
+/* Returns true when a pending connection was dropped (more may wait).
+ * accept(2) reports EMFILE before it looks at the queue, so EMFILE alone
+ * does not mean a connection is pending: EAGAIN here ends the round. */
+static bool emfile(gn__acceptor_t *a, int err)
 {
     gn_engine_t *eng = a->eng;
     if (!a->emfile_logged) {
@@ -33,13 +36,15 @@ static void emfile(gn__acceptor_t *a, int err)
                 gn_strerror(err));
         a->emfile_logged = true;
     }
+    int fd = -1;
     if (a->reserve_fd >= 0) {
         close(a->reserve_fd);
-        int fd = gn_socket_accept(a->pa.fd, NULL);
+        fd = gn_socket_accept(a->pa.fd, NULL);
         if (fd >= 0)
             close(fd);
     }
     a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd >= 0 && a->reserve_fd >= 0;
 }
 
 static void dispatch(gn__acceptor_t *a, int fd, const gn_addr_t *peer)
@@ -70,11 +75,8 @@ static bool accept_one(gn__acceptor_t *a)
         dispatch(a, fd, want_peer ? &peer : NULL);
         return true;
     }
-    if (fd == -EMFILE || fd == -ENFILE) {
-        bool had_reserve = a->reserve_fd >= 0;
-        emfile(a, fd);
-        return had_reserve;
-    }
+    if (fd == -EMFILE || fd == -ENFILE)
+        return emfile(a, fd);
     if (fd == -ECONNABORTED || fd == -EPROTO || fd == -EPERM)
         return true;
     if (fd != -EAGAIN)
