@@ -11,9 +11,11 @@
 
 static long g_fail_after = -1;
 static long g_live;
+static long g_calls;
 
 static int should_fail(void)
 {
+    g_calls++;
     if (g_fail_after < 0)
         return 0;
     if (g_fail_after == 0)
@@ -51,12 +53,20 @@ static void bt_free(void *p)
 
 void bt_alloc_install(void)
 {
+    g_fail_after = -1;
+    g_calls = 0;
+    g_live = 0;
     ck_assert_int_eq(gn_buffer_set_allocator(bt_malloc, bt_realloc, bt_free), 0);
 }
 
 void bt_alloc_fail_after(long after)
 {
     g_fail_after = after;
+}
+
+long bt_alloc_calls(void)
+{
+    return g_calls;
 }
 
 long bt_alloc_live(void)

@@ -6,7 +6,10 @@ int main(void)
     Suite *s = suite_create("gnet-buffer");
     suite_add_tcase(s, gn_tc_ringbuf());
     suite_add_tcase(s, gn_tc_ringbuf_fd());
+    suite_add_tcase(s, gn_tc_listbuf());
+    suite_add_tcase(s, gn_tc_mixbuf());
     suite_add_tcase(s, gn_tc_badinput());
     suite_add_tcase(s, gn_tc_nomem());
+    suite_add_tcase(s, gn_tc_model());
     return gn_test_run(s);
 }

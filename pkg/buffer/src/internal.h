@@ -22,6 +22,11 @@ ssize_t gn__readv_fd(int fd, const struct iovec *iov, int iovcnt);
  * iovcnt > 0, a negative iovcnt, a NULL base with a length, or an overflow. */
 int gn__iov_total(const struct iovec *iov, int iovcnt, size_t *total);
 
+struct gn_listbuf;
+/* Appends copies of the iovecs (total bytes, already validated, > 0), all or
+ * nothing. Returns 0 or -ENOMEM. */
+int gn__listbuf_append_iov(struct gn_listbuf *lb, const struct iovec *iov, size_t total);
+
 /* Largest number of iovecs the fd functions pass to one system call. */
 #define GN__IOV_MAX 1024
 
