@@ -249,6 +249,11 @@ unsigned gn_pool_free_workers(const gn_pool_t *p)
     return p != NULL ? GN__LD(p->idle) : 0;
 }
 
+unsigned gn_pool_workers(const gn_pool_t *p)
+{
+    return p != NULL ? GN__LD(p->nworkers) : 0;
+}
+
 unsigned gn_pool_waiting(const gn_pool_t *p)
 {
     return p != NULL ? GN__LD(p->waiting) : 0;

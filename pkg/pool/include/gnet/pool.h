@@ -102,6 +102,9 @@ GN_EXPORT int gn_pool_release(gn_pool_t *p, long timeout_ms);
 GN_EXPORT unsigned gn_pool_running(const gn_pool_t *p);
 /* Workers alive but idle (spinning or parked). */
 GN_EXPORT unsigned gn_pool_free_workers(const gn_pool_t *p);
+/* Worker threads alive, busy or idle (including ones being started). Unlike
+ * running + free_workers read one after the other, this is one consistent value. */
+GN_EXPORT unsigned gn_pool_workers(const gn_pool_t *p);
 /* Submitters blocked waiting for queue space. */
 GN_EXPORT unsigned gn_pool_waiting(const gn_pool_t *p);
 /* Tasks accepted but not started yet. */
