@@ -15,6 +15,11 @@
 
 #define GN__RINGBUF_ELASTIC 1u
 
+/* The copy helpers below are the hot path of every write and read: force them
+ * inline so a small write costs a couple of compares and memcpy, no calls. */
+#define GN__HOT         static inline __attribute__((always_inline))
+#define GN__UNLIKELY(x) __builtin_expect(!!(x), 0)
+
 static size_t ceil_pow2(size_t n)
 {
     size_t p = 1;
@@ -100,7 +105,7 @@ static int grow(gn_ringbuf_t *rb, size_t n)
 }
 
 /* Copies n bytes in at the tail; the room is there. */
-static void put(gn_ringbuf_t *rb, const unsigned char *p, size_t n)
+GN__HOT void put(gn_ringbuf_t *rb, const unsigned char *p, size_t n)
 {
     size_t w = rb->r + rb->len;
     if (w >= rb->cap)
@@ -113,7 +118,7 @@ static void put(gn_ringbuf_t *rb, const unsigned char *p, size_t n)
 }
 
 /* Copies n buffered bytes (n <= len) out from the head without consuming. */
-static void get(const gn_ringbuf_t *rb, unsigned char *p, size_t n)
+GN__HOT void get(const gn_ringbuf_t *rb, unsigned char *p, size_t n)
 {
     size_t first = rb->cap - rb->r < n ? rb->cap - rb->r : n;
     memcpy(p, rb->buf + rb->r, first);
@@ -122,13 +127,13 @@ static void get(const gn_ringbuf_t *rb, unsigned char *p, size_t n)
 }
 
 /* Consumes n buffered bytes (n <= len). */
-static void consume(gn_ringbuf_t *rb, size_t n)
+GN__HOT void consume(gn_ringbuf_t *rb, size_t n)
 {
     rb->len -= n;
     rb->r += n;
     if (rb->r >= rb->cap)
         rb->r -= rb->cap;
-    if (rb->len == 0)
+    if (GN__UNLIKELY(rb->len == 0))
         drained(rb);
 }
 
@@ -190,11 +195,9 @@ void gn_ringbuf_shrink(gn_ringbuf_t *rb)
 
 int gn_ringbuf_write(gn_ringbuf_t *rb, const void *p, size_t n)
 {
-    if (rb == NULL || (p == NULL && n > 0))
-        return -EINVAL;
-    if (n == 0)
-        return 0;
-    if (n > rb->cap - rb->len) {
+    if (GN__UNLIKELY(rb == NULL || p == NULL || n == 0))
+        return rb == NULL || (p == NULL && n > 0) ? -EINVAL : 0;
+    if (GN__UNLIKELY(n > rb->cap - rb->len)) {
         int rc = grow(rb, n);
         if (rc != 0)
             return rc;
@@ -231,11 +234,11 @@ int gn_ringbuf_reserve(gn_ringbuf_t *rb, size_t n)
 
 ssize_t gn_ringbuf_read(gn_ringbuf_t *rb, void *p, size_t n)
 {
-    if (rb == NULL || (p == NULL && n > 0))
-        return -EINVAL;
+    if (GN__UNLIKELY(rb == NULL || p == NULL))
+        return rb == NULL || n > 0 ? -EINVAL : 0;
     if (n > rb->len)
         n = rb->len;
-    if (n == 0)
+    if (GN__UNLIKELY(n == 0))
         return 0;
     get(rb, p, n);
     consume(rb, n);
