@@ -353,6 +353,32 @@ START_TEST(test_log_path)
 }
 END_TEST
 
+/* The logger option: a user logger receives the engine's lines. */
+static atomic_int sink_lines, sink_named;
+
+static void sink(gn_log_level_t level, const char *file, int line, const char *msg, size_t len,
+                 void *udata)
+{
+    (void)level, (void)file, (void)line, (void)len, (void)udata;
+    atomic_fetch_add(&sink_lines, 1);
+    if (strstr(msg, "num_event_loop") != NULL)
+        atomic_fetch_add(&sink_named, 1);
+}
+
+START_TEST(test_user_logger)
+{
+    gn_logger_t *lg;
+    gn_logger_opts_t lo = {.sink = GN_LOG_SINK_FUNC, .fn = sink};
+    ck_assert_int_eq(gn_logger_new(&lg, &lo), 0);
+    gn_handler_t h = {0};
+    gn_options_t o = {.logger = lg, .num_event_loop = -3};
+    ck_assert_int_eq(gn_run(&h, "tcp://127.0.0.1:0", &o), GN_EOPTION);
+    ck_assert_int_eq(atomic_load(&sink_named), 1);
+    ck_assert_int_ge(atomic_load(&sink_lines), 1);
+    gn_logger_free(lg);
+}
+END_TEST
+
 /* ---- ticker ---- */
 
 static gn_action_t count_tick(gn_engine_t *eng, int64_t *delay)
@@ -442,6 +468,7 @@ void add_conn_tests(Suite *s)
     tcase_add_test(tc, test_bad_addresses);
     tcase_add_test(tc, test_bad_options);
     tcase_add_test(tc, test_log_path);
+    tcase_add_test(tc, test_user_logger);
     tcase_add_test(tc, test_ticker);
     tcase_add_loop_test(tc, test_socket_options, 0, 2);
     suite_add_tcase(s, tc);

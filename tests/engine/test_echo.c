@@ -27,7 +27,7 @@ START_TEST(test_echo_matrix)
     int net = _i / 8, loops = (_i / 4) % 2 ? 4 : 1, mode = _i % 4;
     srv_init(nets[net], mode);
     S.o.num_event_loop = loops;
-    run_echo(12, (size_t)gn_test_scale(1 << 20, 4));
+    run_echo(12, (size_t)gn_test_scale(3 << 20, 12));
 }
 END_TEST
 
