@@ -43,7 +43,7 @@ extern "C" {
 /* Called once for a block given with gn_listbuf_append_ref, with the pointer and
  * udata given there, when its last byte is consumed or the buffer is reset or
  * released. It runs inside the consuming call (discard, read, write_fd, reset,
- * release). */
+ * release) and must not use that list buffer. */
 typedef void (*gn_listbuf_free_fn)(void *p, void *udata);
 
 struct gn__lbnode;

@@ -69,7 +69,8 @@ GN_EXPORT void gn_mixbuf_set_elastic(gn_mixbuf_t *mb, bool on);
 GN_EXPORT void gn_mixbuf_shrink(gn_mixbuf_t *mb);
 
 /* Appends a copy of n bytes from p: to the ring if the list is empty and the
- * ring stays within max_static, to the list otherwise. Returns 0, -EINVAL (mb
+ * ring stays within max_static, to the list otherwise. p must not point into
+ * this buffer's ring (growth frees it before copying). Returns 0, -EINVAL (mb
  * NULL, p NULL with n > 0) or -ENOMEM (nothing appended). */
 GN_EXPORT int gn_mixbuf_write(gn_mixbuf_t *mb, const void *p, size_t n);
 

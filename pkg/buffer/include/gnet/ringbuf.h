@@ -91,8 +91,9 @@ GN_EXPORT void gn_ringbuf_set_elastic(gn_ringbuf_t *rb, bool on);
  * no-op. */
 GN_EXPORT void gn_ringbuf_shrink(gn_ringbuf_t *rb);
 
-/* Appends n bytes from p, growing the ring if needed. Returns 0, -EINVAL (rb
- * NULL, or p NULL with n > 0) or -ENOMEM (nothing written). */
+/* Appends n bytes from p, growing the ring if needed. p must not point into
+ * this ring's own memory (growth frees it before copying). Returns 0, -EINVAL
+ * (rb NULL, or p NULL with n > 0) or -ENOMEM (nothing written). */
 GN_EXPORT int gn_ringbuf_write(gn_ringbuf_t *rb, const void *p, size_t n);
 
 /* Appends the iovcnt buffers of iov in order, all or nothing (one growth at
