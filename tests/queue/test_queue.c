@@ -17,6 +17,7 @@
  * archive): records ever created, nodes ever taken from malloc. */
 size_t gn__hp_nrecords(void);
 size_t gn__node_mallocs(void);
+extern _Bool gn__hp_asym; /* hazard pointers published with membarrier's help */
 
 /* Items carry (producer + 1) << 40 | sequence, so they are never NULL. */
 #define ITEM(p, s) ((void *)(uintptr_t)(((uint64_t)(p) + 1) << 40 | (uint64_t)(s)))
@@ -233,6 +234,18 @@ static void run_mpmc(unsigned producers, unsigned consumers, uint64_t per_produc
 START_TEST(test_mpmc_8x8)
 {
     run_mpmc(8, 8, (uint64_t)gn_test_scale(1000000, 20));
+    fprintf(stderr, "mpmc 8x8: hazard pointers published %s\n",
+            gn__hp_asym ? "with membarrier" : "with seq_cst stores");
+}
+END_TEST
+
+/* The same with seq_cst publication, the path of systems without membarrier
+ * (each test runs in its own process, so the choice is made afresh). */
+START_TEST(test_mpmc_8x8_symmetric)
+{
+    setenv("GNET_QUEUE_NO_MEMBARRIER", "1", 1);
+    run_mpmc(8, 8, (uint64_t)gn_test_scale(250000, 20));
+    ck_assert(!gn__hp_asym);
 }
 END_TEST
 
@@ -669,6 +682,7 @@ static Suite *queue_suite(void)
     tcase_add_test(conc, test_mpmc_1x1);
     tcase_add_test(conc, test_mpmc_1x4_4x1);
     tcase_add_test(conc, test_mpmc_8x8);
+    tcase_add_test(conc, test_mpmc_8x8_symmetric);
     tcase_add_test(conc, test_threads_come_and_go);
     tcase_add_test(conc, test_cross_thread_recycling);
     suite_add_tcase(s, conc);

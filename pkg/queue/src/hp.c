@@ -9,6 +9,11 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 _Thread_local gn__hprec_t *gn__hp_self __attribute__((tls_model("initial-exec")));
 
@@ -31,9 +36,41 @@ static void key_destructor(void *p)
     gn__hp_release(r);
 }
 
+_Bool gn__hp_asym;
+
+/* Registers the process for expedited private membarriers; false when the
+ * kernel lacks them, a sandbox forbids them (seccomp), or the user opted out. */
+static _Bool membarrier_register(void)
+{
+#if defined(__linux__) && defined(SYS_membarrier)
+    const char *off = getenv("GNET_QUEUE_NO_MEMBARRIER");
+    if (off != NULL && off[0] != '\0' && off[0] != '0')
+        return 0;
+    long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+        return 0;
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#else
+    return 0;
+#endif
+}
+
+/* The reclaimer's half of asymmetric publication: afterwards every hazard
+ * pointer published before a validating load is visible. False when the
+ * barrier failed (then nothing may be reclaimed). */
+static _Bool heavy_barrier(void)
+{
+#if defined(__linux__) && defined(SYS_membarrier)
+    if (gn__hp_asym)
+        return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+#endif
+    return 1;
+}
+
 static void key_init(void)
 {
     g_key_err = pthread_key_create(&g_key, key_destructor);
+    gn__hp_asym = membarrier_register();
 }
 
 size_t gn__hp_nrecords(void)
@@ -45,7 +82,8 @@ size_t gn__hp_nrecords(void)
  * retired array holds (growing it when N grew). */
 static void update_threshold(gn__hprec_t *r)
 {
-    size_t want = 2 * GN__HP_SLOTS * gn__hp_nrecords() + GN__RETIRE_MIN;
+    size_t want =
+        2 * GN__HP_SLOTS * gn__hp_nrecords() + (gn__hp_asym ? GN__RETIRE_MIN_ASYM : GN__RETIRE_MIN);
     if (want > r->rcap) {
         gn__node_t **grown = realloc(r->retired, want * sizeof *grown);
         if (grown != NULL) {
@@ -138,7 +176,8 @@ void gn_queue_thread_exit(void)
 /* Collects the non-NULL hazard pointers of every record into r->plist. Returns
  * their number, or SIZE_MAX when the list could not grow (the caller then
  * reclaims nothing this time). seq_cst loads: the reclaimer's half of the
- * handshake described at gn__hp_protect. */
+ * symmetric handshake (gn__hp_publish); they are also acquire, so a slot seen
+ * cleared orders the owner's reads of a node before its reuse. */
 static size_t collect_hazards(gn__hprec_t *r)
 {
     size_t n = 0;
@@ -185,6 +224,8 @@ static int is_hazard(gn__node_t *const *plist, size_t np, gn__node_t *n)
 
 static void scan_once(gn__hprec_t *r)
 {
+    if (!heavy_barrier())
+        return;
     size_t np = collect_hazards(r);
     if (np == SIZE_MAX)
         return;
@@ -208,9 +249,16 @@ void gn__hp_scan(gn__hprec_t *r)
 {
     scan_once(r);
     update_threshold(r);
-    /* Only when memory is exhausted can the array stay full; hazard pointers are
-     * held for one operation, so waiting frees room. */
+    /* The array stays full only if the scan could not run (no memory for the
+     * hazard list, or the membarrier failed) or many threads hold hazards: grow
+     * it, or wait for hazard pointers (held for one operation) to go away. */
     while (r->nretired >= r->rcap) {
+        gn__node_t **grown = realloc(r->retired, 2 * r->rcap * sizeof *grown);
+        if (grown != NULL) {
+            r->retired = grown;
+            r->rcap *= 2;
+            break;
+        }
         sched_yield();
         scan_once(r);
     }

@@ -26,6 +26,9 @@
  * per thread (Michael 2004: R = H*N + Omega(H*N) makes a scan reclaim at least
  * half of what it looks at). */
 #define GN__RETIRE_MIN 64
+/* With asymmetric publication a scan costs a membarrier system call (a few
+ * microseconds), so scans are spread over more nodes. */
+#define GN__RETIRE_MIN_ASYM 1024
 
 /* What a node carries: a pointer (gn_queue_t) or a task (gn_taskq_t). */
 typedef union gn__payload {
@@ -87,18 +90,44 @@ static inline gn__hprec_t *gn__hp_rec(void)
     return r;
 }
 
+/* How hazard pointers are published, chosen once per process (gn__hp_acquire
+ * runs the choice under pthread_once, so every owner sees the final value):
+ *  - asymmetric (Linux membarrier, registered): a release store plus a
+ *    compiler barrier. A scan first calls membarrier(PRIVATE_EXPEDITED), which runs a full
+ *    memory barrier on every CPU currently running one of our threads, so any
+ *    publication that preceded a validating load is visible to the scan's reads.
+ *    Readers pay no fence; each scan pays one system call.
+ *  - symmetric (other systems, membarrier unavailable, or
+ *    GNET_QUEUE_NO_MEMBARRIER=1): a seq_cst store (xchg on x86), the
+ *    store-then-load (Dekker) handshake with the reclaimer's "unlink, then read
+ *    hazard pointers", which acquire/release cannot order. */
+extern _Bool gn__hp_asym;
+
+static inline void gn__hp_publish(gn__hprec_t *r, int i, gn__node_t *p)
+{
+    if (GN__LIKELY(gn__hp_asym)) {
+        /* Release, not relaxed: a scan that reads this value (rather than the
+         * clear before it) must also see the owner's reads of the node it
+         * protected before; on x86 it is the same plain store. */
+        atomic_store_explicit(&r->hp[i], p, memory_order_release);
+        /* Keeps the compiler from sinking the store below the validating load;
+         * the CPU's reordering is undone by the scanner's membarrier. */
+        atomic_signal_fence(memory_order_seq_cst);
+    } else {
+        atomic_store_explicit(&r->hp[i], p, memory_order_seq_cst);
+    }
+}
+
 /* Publishes *src in hazard slot i and returns it once it is safe to dereference:
  * the re-read proves src still pointed at the node after the hazard pointer became
- * visible, so any scan that could free the node will see the hazard pointer. Both
- * the publication and the re-read are seq_cst: this is a store-then-load (Dekker)
- * handshake with the reclaimer's "unlink, then read hazard pointers", which
- * acquire/release cannot order. The first read may be relaxed because the re-read
- * (seq_cst, so also acquire) is what synchronizes with the node's publisher. */
+ * visible (see gn__hp_publish), so any scan that could free the node sees the
+ * hazard pointer. The first read may be relaxed because the re-read (seq_cst, so
+ * also acquire) is what synchronizes with the node's publisher. */
 static inline gn__node_t *gn__hp_protect(gn__hprec_t *r, int i, _Atomic(gn__node_t *) *src)
 {
     gn__node_t *p = atomic_load_explicit(src, memory_order_relaxed);
     for (;;) {
-        atomic_store_explicit(&r->hp[i], p, memory_order_seq_cst);
+        gn__hp_publish(r, i, p);
         gn__node_t *again = atomic_load_explicit(src, memory_order_seq_cst);
         if (GN__LIKELY(again == p))
             return p;

@@ -74,7 +74,7 @@ static inline bool gn__msq_pop(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out)
         }
         /* Protect next, then re-check head: if head is still h, next is still
          * linked (it is retired only after head moves past it). */
-        atomic_store_explicit(&r->hp[1], next, memory_order_seq_cst);
+        gn__hp_publish(r, 1, next);
         if (atomic_load_explicit(&q->head, memory_order_seq_cst) != h)
             continue;
         /* Head must never pass tail, and tail is the last node or the one before

@@ -22,17 +22,24 @@
  *    pthread key destructor when the thread exits, or by gn_queue_thread_exit().
  *    Released records are reused by later threads, so the number of records is
  *    the largest number of threads that used queues at the same time.
- *  - Cost: one seq_cst store (xchg on x86) per enqueue, two per dequeue; a
- *    dequeued node is retired and, every 2*H*N + 64 retirements (N = records), a
- *    scan reads all N*H hazard pointers and recycles every retired node not
- *    among them: O(1) amortized per node.
+ *  - Publication: on Linux a hazard pointer is a plain store; before each scan
+ *    the reclaimer calls membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which
+ *    puts a full barrier on every CPU running one of the process's threads.
+ *    Where membarrier is missing or forbidden (and with the environment
+ *    variable GNET_QUEUE_NO_MEMBARRIER=1) each publication is a seq_cst store
+ *    (xchg on x86) instead. The choice is made once, at first use.
+ *  - Cost: per enqueue one publication and two CAS, per dequeue two
+ *    publications and one CAS, no shared counter. A dequeued node is retired;
+ *    every R = 2*H*N + 1024 retirements (N = records; + 64 without membarrier)
+ *    a scan issues the barrier, reads all H*N hazard pointers and recycles every
+ *    retired node not among them: O(1) amortized per node.
  *  - Bound: at any moment at most H*N retired nodes are unreclaimable; each
- *    thread holds at most 2*H*N + 64 retired nodes. A thread that stalls pins at
- *    most the 2 nodes it protects (epoch schemes would pin everything).
+ *    thread holds at most R retired nodes. A thread that stalls pins at most
+ *    the 2 nodes it protects (an epoch scheme would pin everything retired).
  *  - Recycling: reclaimed nodes go to a per-thread cache (up to 2 magazines of
- *    64 nodes) backed by a global depot of 32 magazines (exchange-based, ABA-free);
- *    beyond that they are freed. In steady state no call allocates from the
- *    system; malloc is used only when the queues grow.
+ *    64 nodes) backed by a global depot of 256 magazines (16384 nodes, 512 KiB;
+ *    exchange-based, ABA-free); beyond that they are freed. In steady state no
+ *    call allocates from the system; malloc is used only when queues grow.
  *  - Nodes are shared by all queues of the process: freeing a queue frees the
  *    nodes still linked in it and never waits for other threads.
  */
