@@ -614,7 +614,7 @@ START_TEST(model_ringbuf)
     uint64_t seed = gn_test_seed("model_ringbuf", 0x9e3779b97f4a7c15ULL);
     bt_alloc_install();
     gn_ringbuf_t rb = GN_RINGBUF_INIT;
-    run_model(&ring_ops, &rb, seed, gn_test_scale(2000000, 4), 1);
+    run_model(&ring_ops, &rb, seed, gn_test_scale(4000000, 4), 1);
     BT_EQ(bt_alloc_live(), 0);
 }
 END_TEST
@@ -624,7 +624,7 @@ START_TEST(model_listbuf)
     uint64_t seed = gn_test_seed("model_listbuf", 0x2545f4914f6cdd1dULL);
     bt_alloc_install();
     list_with_refs l = {GN_LISTBUF_INIT, {0}};
-    run_model(&list_ops, &l, seed, gn_test_scale(1000000, 4), 1);
+    run_model(&list_ops, &l, seed, gn_test_scale(2000000, 4), 1);
     BT_EQ(l.refs.live, 0);
     BT_EQ(bt_alloc_live(), 0);
 }
@@ -639,7 +639,7 @@ START_TEST(model_mixbuf)
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
         gn_mixbuf_t mb;
         BT_EQ(gn_mixbuf_init(&mb, limits[i]), 0);
-        run_model(&mix_ops, &mb, seed + i, gn_test_scale(500000, 4), 1);
+        run_model(&mix_ops, &mb, seed + i, gn_test_scale(1000000, 4), 1);
     }
     BT_EQ(bt_alloc_live(), 0);
 }
