@@ -42,7 +42,9 @@ endif
 
 OPT ?= -O2 -g
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(OPT) $(SANFLAGS)
+# -fno-semantic-interposition: a library's calls to its own exported functions stay
+# direct in the .so (nobody interposes them), as they are in the archive.
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -fno-semantic-interposition $(WARN) $(OPT) $(SANFLAGS)
 CFLAGS ?=
 LDFLAGS ?=
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
