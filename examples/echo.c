@@ -7,6 +7,9 @@
  * listener. Follows the peer-server rules of shared/bench/README.md: it is the
  * server process itself, raises RLIMIT_NOFILE, sets TCP_NODELAY (the engine's
  * default), never dies of SIGPIPE (the engine uses MSG_NOSIGNAL). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getopt, usleep, accept4 & co. when built without the Makefile */
+#endif
 #include <gnet/gnet.h>
 
 #include <signal.h>

@@ -5,6 +5,9 @@
  *   echo_demo [-c CONNS] [-s BYTES] [-d SECS] [-t LOOPS]
  *
  * Exits 0 only if every byte came back intact and the engine stopped cleanly. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getopt, usleep, accept4 & co. when built without the Makefile */
+#endif
 #include <gnet/gnet.h>
 
 #include <arpa/inet.h>

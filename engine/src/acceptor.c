@@ -2,12 +2,20 @@
  * loop through that loop's high-priority task, a per-loop listener (reuse_port
  * or single loop) opens it in place. Out of descriptors, a reserve fd is given
  * up to accept and drop the connection, so the listener neither spins nor
- * stops (the nginx/libuv trick). */
+ * stops (the nginx/libuv trick). When even that is impossible (the reserve
+ * could not be reopened, or accept fails with ENOBUFS and the like), the
+ * listener is paused for GN__ACCEPT_BACKOFF_MS by a timerfd instead of being
+ * polled in a busy loop. */
 #include "engine_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
+
+#define GN__ACCEPT_BACKOFF_MS 50
+
+typedef enum { ACC_MORE, ACC_DONE, ACC_PAUSE } acc_next_t;
 
 /* The loop whose thread is running: handoff tasks carry only the fd. */
 static _Thread_local gn__loop_t *tls_loop;
@@ -25,10 +33,11 @@ int gn__handoff_task(void *arg)
     return l->stopped ? GN_POLL_STOP : 0;
 }
 
-/* Returns true when a pending connection was dropped (more may wait).
- * accept(2) reports EMFILE before it looks at the queue, so EMFILE alone
- * does not mean a connection is pending: EAGAIN here ends the round. */
-static bool emfile(gn__acceptor_t *a, int err)
+/* Drops one pending connection with the reserve fd. accept(2) reports
+ * EMFILE before it looks at the queue, so EMFILE alone does not mean a
+ * connection is pending: EAGAIN here ends the round. Without a reserve (it
+ * could not be reopened: another thread took the fd) the listener pauses. */
+static acc_next_t emfile(gn__acceptor_t *a, int err)
 {
     gn_engine_t *eng = a->eng;
     if (!a->emfile_logged) {
@@ -44,7 +53,9 @@ static bool emfile(gn__acceptor_t *a, int err)
             close(fd);
     }
     a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    return fd >= 0 && a->reserve_fd >= 0;
+    if (a->reserve_fd < 0)
+        return ACC_PAUSE;
+    return fd >= 0 ? ACC_MORE : ACC_DONE;
 }
 
 static void dispatch(gn__acceptor_t *a, int fd, const gn_addr_t *peer)
@@ -64,8 +75,7 @@ static void dispatch(gn__acceptor_t *a, int fd, const gn_addr_t *peer)
     }
 }
 
-/* Returns true to keep accepting. */
-static bool accept_one(gn__acceptor_t *a)
+static acc_next_t accept_one(gn__acceptor_t *a)
 {
     gn_engine_t *eng = a->eng;
     gn_addr_t peer;
@@ -73,15 +83,50 @@ static bool accept_one(gn__acceptor_t *a)
     int fd = gn_socket_accept(a->pa.fd, want_peer ? &peer : NULL);
     if (fd >= 0) {
         dispatch(a, fd, want_peer ? &peer : NULL);
-        return true;
+        return ACC_MORE;
     }
     if (fd == -EMFILE || fd == -ENFILE)
         return emfile(a, fd);
     if (fd == -ECONNABORTED || fd == -EPROTO || fd == -EPERM)
-        return true;
-    if (fd != -EAGAIN)
-        GN__LOG(eng, GN_LOG_WARN, "gnet: accept: %s", gn_strerror(fd));
-    return false;
+        return ACC_MORE; /* that connection died in the queue: next */
+    if (fd == -EAGAIN)
+        return ACC_DONE;
+    GN__LOG(eng, GN_LOG_WARN, "gnet: accept: %s; pausing the listener", gn_strerror(fd));
+    return ACC_PAUSE;
+}
+
+/* Stops polling the listener and arms the backoff timer; the timer's
+ * callback resumes it. */
+static void pause_listener(gn__acceptor_t *a)
+{
+    struct itimerspec its = {.it_value = {.tv_nsec = GN__ACCEPT_BACKOFF_MS * 1000000L}};
+    if (a->paused || a->backoff_pa.fd < 0 || timerfd_settime(a->backoff_pa.fd, 0, &its, NULL) < 0)
+        return; /* no timer: keep polling (degraded, but never stuck) */
+    if (gn_poller_delete(a->poller, &a->pa) == 0)
+        a->paused = true;
+}
+
+static void pause_listener_retry(gn__acceptor_t *a)
+{
+    struct itimerspec its = {.it_value = {.tv_nsec = GN__ACCEPT_BACKOFF_MS * 1000000L}};
+    (void)timerfd_settime(a->backoff_pa.fd, 0, &its, NULL);
+}
+
+static int backoff_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
+{
+    (void)ev;
+    (void)flags;
+    gn__acceptor_t *a = udata;
+    uint64_t expirations;
+    if (read(fd, &expirations, sizeof expirations) < 0 || !a->paused || !a->registered)
+        return 0;
+    if (a->reserve_fd < 0)
+        a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (gn_poller_add_read(a->poller, &a->pa, false) == 0)
+        a->paused = false;
+    else
+        pause_listener_retry(a);
+    return 0;
 }
 
 static int acceptor_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
@@ -90,8 +135,11 @@ static int acceptor_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udat
     (void)ev;
     (void)flags;
     gn__acceptor_t *a = udata;
-    while (a->registered && accept_one(a)) {
-    }
+    acc_next_t next = ACC_MORE;
+    while (a->registered && !a->paused && next == ACC_MORE)
+        next = accept_one(a);
+    if (next == ACC_PAUSE)
+        pause_listener(a);
     if (a->loop == NULL)
         return 0;
     gn__loop_run_closes(a->loop);
@@ -124,7 +172,17 @@ int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, gn__loop_t *loop, gn_
         return rc;
     }
     a->registered = true;
+    a->poller = p;
     a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    a->backoff_pa = (gn_poll_attachment_t){.fd = -1, .callback = backoff_io, .udata = a};
+    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (tfd >= 0) {
+        a->backoff_pa.fd = tfd;
+        if (gn_poller_add_read(p, &a->backoff_pa, false) < 0) {
+            close(tfd);
+            a->backoff_pa.fd = -1;
+        }
+    }
     return 0;
 }
 
@@ -133,8 +191,14 @@ void gn__acceptor_close(gn__acceptor_t *a, gn_poller_t *p)
     if (!a->registered)
         return;
     a->registered = false;
-    (void)gn_poller_delete(p, &a->pa);
+    if (!a->paused)
+        (void)gn_poller_delete(p, &a->pa);
     close(a->pa.fd);
+    if (a->backoff_pa.fd >= 0) {
+        (void)gn_poller_delete(p, &a->backoff_pa);
+        close(a->backoff_pa.fd);
+        a->backoff_pa.fd = -1;
+    }
     if (a->reserve_fd >= 0)
         close(a->reserve_fd);
     a->reserve_fd = -1;

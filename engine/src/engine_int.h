@@ -58,11 +58,14 @@ typedef struct gn__slot {
  * for EMFILE. loop is NULL for the main reactor. */
 typedef struct gn__acceptor {
     gn_poll_attachment_t pa;
+    gn_poll_attachment_t backoff_pa; /* timerfd that resumes a paused listener */
     gn_engine_t *eng;
     gn__loop_t *loop;
+    gn_poller_t *poller;
     int reserve_fd;
     bool emfile_logged;
-    bool registered;
+    bool registered; /* listener open */
+    bool paused;     /* listener open but not polled (backoff) */
 } gn__acceptor_t;
 
 /* Scratch memory that gn_conn_next/peek hand out; valid until the callback
