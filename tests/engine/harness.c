@@ -59,7 +59,10 @@ static void h_shutdown(gn_engine_t *eng)
 
 static gn_action_t h_open(gn_conn_t *c)
 {
-    (void)c;
+    unsigned loop = (unsigned)(gn_conn_id(c) >> 56);
+    ck_assert_uint_lt(loop, (unsigned)gn_engine_num_loops(gn_conn_engine(c)));
+    if (loop < 8)
+        atomic_fetch_add(&S.loop_opens[loop], 1);
     atomic_fetch_add(&S.opens, 1);
     return GN_NONE;
 }

@@ -33,6 +33,7 @@ typedef struct srv {
     gn_pool_t *pool;
     atomic_int opens, closes, shutdowns, boots, ticks;
     atomic_int async_errs;
+    atomic_int loop_opens[8];  /* on_open count per loop index (harness on_open) */
     atomic_int close_errs[16]; /* counts of selected on_close errors, see err_slot */
 } srv_t;
 
