@@ -7,9 +7,11 @@
  * ratios mean anything on a shared machine.
  *
  *   bench-queue                 the comparison (about 20 s)
- *   bench-queue -n ITEMS        items per run (default 500000)
+ *   bench-queue -n ITEMS        items per run (default 2000000)
  *   bench-queue -i NAME         run only one implementation (for perf)
  *   bench-queue -c P            run only the P/P configuration
+ *   bench-queue -s              run only the single-thread comparison
+ *   bench-queue -v              print every run, not only the medians
  *   bench-queue -w W            at most W items in flight (default 16384; 0 =
  *                               unbounded: producers run ahead, the queue grows
  *                               and every implementation pays for new memory)
@@ -394,6 +396,8 @@ static void *consumer(void *arg)
 }
 
 /* Returns pairs per second. */
+static int g_verbose;
+
 static double run_once(const impl_t *im, unsigned p, unsigned c, size_t items, size_t window)
 {
     struct run r = {
@@ -415,6 +419,8 @@ static double run_once(const impl_t *im, unsigned p, unsigned c, size_t items, s
         pthread_join(th[i], NULL);
     double dt = now_s() - t0;
     im->destroy(r.q);
+    if (g_verbose)
+        printf("    %s %u/%u: %.2f M pairs/s\n", im->name, p, c, (double)r.total / dt / 1e6);
     return (double)r.total / dt;
 }
 
@@ -485,13 +491,17 @@ static double print_medians(double res[NIMPL][REPS])
 
 int main(int argc, char **argv)
 {
-    size_t items = 500000;
+    size_t items = 2000000;
     const char *only = NULL;
     unsigned only_cfg = 0;
     size_t window = 16384;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-w") == 0 && i + 1 < argc)
             window = strtoull(argv[++i], NULL, 0);
+        if (strcmp(argv[i], "-v") == 0)
+            g_verbose = 1;
+        if (strcmp(argv[i], "-s") == 0)
+            only_cfg = 1000; /* no P/P configuration: single thread only */
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
             only_cfg = (unsigned)atoi(argv[++i]);
         if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
@@ -506,7 +516,7 @@ int main(int argc, char **argv)
            "interleaved runs\n",
            items, window, REPS);
     double gnet_med[3] = {0};
-    if (only_cfg == 0) {
+    if (only_cfg == 0 || only_cfg == 1000) {
         double res[NIMPL][REPS];
         for (int rep = 0; rep < REPS; rep++)
             for (unsigned i = 0; i < NIMPL; i++)
@@ -528,6 +538,7 @@ int main(int argc, char **argv)
         printf("%u producers / %u consumers:\n", cfg[k][0], cfg[k][1]);
         gnet_med[k] = print_medians(res);
     }
-    printf("gnet 4/4 vs its own 2/2: %.2fx\n", gnet_med[2] / gnet_med[1]);
+    if (only_cfg == 0)
+        printf("gnet 4/4 vs its own 2/2: %.2fx\n", gnet_med[2] / gnet_med[1]);
     return 0;
 }

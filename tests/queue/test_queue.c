@@ -233,7 +233,7 @@ static void run_mpmc(unsigned producers, unsigned consumers, uint64_t per_produc
 
 START_TEST(test_mpmc_8x8)
 {
-    run_mpmc(8, 8, (uint64_t)gn_test_scale(1000000, 20));
+    run_mpmc(8, 8, (uint64_t)gn_test_scale(1000000, 4));
     fprintf(stderr, "mpmc 8x8: hazard pointers published %s\n",
             gn__hp_asym ? "with membarrier" : "with seq_cst stores");
 }
@@ -645,7 +645,7 @@ static void *tmpmc_consumer(void *arg)
 START_TEST(test_taskq_mpmc)
 {
     enum { P = 4, C = 4 };
-    struct tmpmc m = {.per_producer = (uint64_t)gn_test_scale(200000, 20)};
+    struct tmpmc m = {.per_producer = (uint64_t)gn_test_scale(200000, 5)};
     m.total = P * m.per_producer;
     ck_assert_int_eq(gn_taskq_new(&m.q), 0);
     g_task_seen = calloc(m.total / 64 + 1, sizeof *g_task_seen);

@@ -4,7 +4,6 @@
  * without waiting for other threads' retired lists. */
 #include "internal.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Node recycling: a per-thread cache of free nodes (one magazine plus a spare,
- * Bonwick-style) in front of a small global depot of full magazines. Nodes reach
+ * Bonwick-style) in front of a bounded global depot of full magazines. Nodes reach
  * the cache only after a hazard-pointer scan found them unreferenced, so a node
  * handed out here is never read by another thread.
  *
@@ -7,8 +7,8 @@
  * takes a magazine with an atomic exchange and gives one with a compare-and-swap
  * from NULL. Neither compares a pointer that could have been recycled in the
  * meantime, so the depot has no ABA problem (unlike a Treiber stack, whose pop
- * compares the top and trusts top->next), and both are lock-free: each scans at
- * most GN__DEPOT slots. */
+ * compares the top and trusts top->next), and both are wait-free: each visits
+ * at most GN__DEPOT slots. */
 #include "internal.h"
 
 #include <stdlib.h>
