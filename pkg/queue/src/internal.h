@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* On declarations too (not only via -fvisibility=hidden on definitions), so that
+ * position-independent code reaches these globals without a GOT load. */
+#define GN__HIDDEN      __attribute__((visibility("hidden")))
 #define GN__LIKELY(x)   __builtin_expect(!!(x), 1)
 #define GN__UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -68,7 +71,7 @@ typedef struct gn__hprec {
 /* The calling thread's record, NULL until its first queue operation. The
  * initial-exec model makes this one instruction instead of a __tls_get_addr
  * call; it costs 8 bytes of static TLS. */
-extern _Thread_local gn__hprec_t *gn__hp_self __attribute__((tls_model("initial-exec")));
+extern _Thread_local gn__hprec_t *gn__hp_self GN__HIDDEN __attribute__((tls_model("initial-exec")));
 
 gn__hprec_t *gn__hp_acquire(void);
 void gn__hp_release(gn__hprec_t *r);
@@ -101,7 +104,7 @@ static inline gn__hprec_t *gn__hp_rec(void)
  *    GNET_QUEUE_NO_MEMBARRIER=1): a seq_cst store (xchg on x86), the
  *    store-then-load (Dekker) handshake with the reclaimer's "unlink, then read
  *    hazard pointers", which acquire/release cannot order. */
-extern _Bool gn__hp_asym;
+extern _Bool gn__hp_asym GN__HIDDEN;
 
 static inline void gn__hp_publish(gn__hprec_t *r, int i, gn__node_t *p)
 {

@@ -80,17 +80,19 @@ GN_EXPORT int gn_queue_enqueue(gn_queue_t *q, void *item);
 /* Removes and returns the item at the head, or NULL when the queue is empty
  * (or q is NULL, or this is the thread's first call and its record could not be
  * allocated). Items from one producer come out in the order it enqueued them.
- * Lock-free; never allocates after the thread's first call. */
+ * Lock-free; after the thread's first call it allocates only to grow the
+ * thread's retired list when more threads start using queues (rare). */
 GN_EXPORT void *gn_queue_dequeue(gn_queue_t *q);
 
 /* True when the queue held no item at the moment of the check (NULL q counts
- * as empty). Lock-free: retries only while concurrent dequeues move the head. */
+ * as empty). Lock-free: retries only while concurrent dequeues move the head.
+ * Like every call, the thread's first one takes its record. */
 GN_EXPORT bool gn_queue_empty(const gn_queue_t *q);
 
 /* Number of items queued (0 for NULL q); exact when no other thread is using
  * the queue, approximate (a recent value) under concurrency: no shared counter
  * is kept, the length is read from sequence numbers in the head and tail nodes.
- * Lock-free, like gn_queue_empty. */
+ * Lock-free (retries only while head or tail moves), like gn_queue_empty. */
 GN_EXPORT size_t gn_queue_len(const gn_queue_t *q);
 
 /* Releases the calling thread's hazard-pointer record now rather than at
