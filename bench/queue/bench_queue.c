@@ -6,7 +6,7 @@
  * interleaved, several times; the median is reported with ratios, because only
  * ratios mean anything on a shared machine.
  *
- *   bench-queue                 the comparison (about 20 s)
+ *   bench-queue                 the comparison (about 15 s)
  *   bench-queue -n ITEMS        items per run (default 2000000)
  *   bench-queue -i NAME         run only one implementation (for perf)
  *   bench-queue -c P            run only the P/P configuration
@@ -484,8 +484,9 @@ static double print_medians(double res[NIMPL][REPS])
         med[i] = res[i][REPS / 2];
     }
     for (unsigned i = 0; i < NIMPL; i++)
-        printf("  %-14s %8.2f M pairs/s   gnet/this = %.2fx\n", impls[i].name, med[i] / 1e6,
-               med[0] / med[i]);
+        if (med[i] > 0) /* 0: not run (-i) */
+            printf("  %-14s %8.2f M pairs/s   gnet/this = %.2fx\n", impls[i].name, med[i] / 1e6,
+                   med[0] > 0 ? med[0] / med[i] : 0.0);
     return med[0];
 }
 
@@ -521,7 +522,7 @@ int main(int argc, char **argv)
         for (int rep = 0; rep < REPS; rep++)
             for (unsigned i = 0; i < NIMPL; i++)
                 res[i][rep] = only != NULL && strcmp(only, impls[i].name) != 0
-                                  ? 1
+                                  ? 0
                                   : run_single(&impls[i], items);
         printf("single thread (enqueue then dequeue):\n");
         print_medians(res);
@@ -533,7 +534,7 @@ int main(int argc, char **argv)
         for (int rep = 0; rep < REPS; rep++)
             for (unsigned i = 0; i < NIMPL; i++)
                 res[i][rep] = only != NULL && strcmp(only, impls[i].name) != 0
-                                  ? 1
+                                  ? 0
                                   : run_once(&impls[i], cfg[k][0], cfg[k][1], items, window);
         printf("%u producers / %u consumers:\n", cfg[k][0], cfg[k][1]);
         gnet_med[k] = print_medians(res);
