@@ -77,8 +77,8 @@ size_t gn__hp_nrecords(void)
     return atomic_load_explicit(&g_nrecords, memory_order_relaxed);
 }
 
-/* Threshold for the next scan: 2 * H * N + GN__RETIRE_MIN, capped by what the
- * retired array holds (growing it when N grew). */
+/* Threshold for the next scan: 2 * H * N + GN__RETIRE_MIN (_ASYM), capped by
+ * what the retired array holds (growing it when N grew). */
 static void update_threshold(gn__hprec_t *r)
 {
     size_t want =
@@ -242,8 +242,9 @@ static void scan_once(gn__hprec_t *r)
 }
 
 /* Returns to the cache every retired node no hazard pointer holds. At most
- * H * N nodes stay retired afterwards, so with the threshold at 2HN + 64 a scan
- * reclaims at least half of what it looks at: O(1) amortized per node. */
+ * H * N nodes stay retired afterwards, so with the threshold at 2HN + 64 (1024
+ * with membarrier) a scan reclaims at least half of what it looks at: O(1)
+ * amortized per node. */
 void gn__hp_scan(gn__hprec_t *r)
 {
     scan_once(r);
