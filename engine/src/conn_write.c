@@ -46,8 +46,10 @@ static ssize_t sock_writev(int fd, const struct iovec *iov, int iovcnt)
 {
     struct msghdr msg = {.msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = (size_t)iovcnt};
     ssize_t n;
+    /* send(2) for the common single buffer: no msghdr/iovec to copy in. */
     do
-        n = sendmsg(fd, &msg, GN_MSG_NOSIGNAL);
+        n = iovcnt == 1 ? send(fd, iov[0].iov_base, iov[0].iov_len, GN_MSG_NOSIGNAL)
+                        : sendmsg(fd, &msg, GN_MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
     if (n >= 0)
         return n;
