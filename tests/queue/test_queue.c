@@ -19,6 +19,8 @@ size_t gn__hp_nrecords(void);
 size_t gn__node_mallocs(void);
 extern _Bool gn__hp_asym; /* hazard pointers published with membarrier's help */
 
+TCase *gn_test_mpscq_tcase(void); /* the single-consumer task queue's tests */
+
 /* Items carry (producer + 1) << 40 | sequence, so they are never NULL. */
 #define ITEM(p, s) ((void *)(uintptr_t)(((uint64_t)(p) + 1) << 40 | (uint64_t)(s)))
 #define ITEM_P(it) ((unsigned)(((uint64_t)(uintptr_t)(it) >> 40) - 1))
@@ -707,6 +709,8 @@ static Suite *queue_suite(void)
     tcase_add_test(task, test_taskq_free_drops);
     tcase_add_test(task, test_taskq_mpmc);
     suite_add_tcase(s, task);
+
+    suite_add_tcase(s, gn_test_mpscq_tcase()); /* test_mpscq.c */
     return s;
 }
 

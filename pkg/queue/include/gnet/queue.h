@@ -1,5 +1,6 @@
 /* gnet-queue: a lock-free Michael-Scott MPMC FIFO queue with safe memory
- * reclamation, and an intrusive task queue built on it.
+ * reclamation, an intrusive task queue built on it, and a lighter task queue
+ * for a single consumer (gn_mpscq_t, at the end).
  *
  * Thread rule: every function here is thread-safe unless marked otherwise; each
  * states its progress guarantee (Concurrency Kit terms: "lock-free" means some
@@ -144,6 +145,80 @@ GN_EXPORT bool gn_taskq_pop(gn_taskq_t *q, gn_task_t *out);
  * concurrency). */
 GN_EXPORT bool gn_taskq_empty(const gn_taskq_t *q);
 GN_EXPORT size_t gn_taskq_len(const gn_taskq_t *q);
+
+/* ---- multi-producer, single-consumer task queue -------------------------- */
+
+/* A FIFO of tasks for exactly one consumer thread and any number of producers,
+ * e.g. the task queue of an event loop. Cheaper than gn_taskq_t on both sides:
+ * a push is one compare-and-swap on a shared stack top (no hazard pointer), and
+ * the consumer takes everything pushed so far with one atomic exchange, then
+ * pops from a private batch with no atomic read-modify-write at all.
+ *
+ * Thread rule: gn_mpscq_push may be called from any thread. gn_mpscq_pop,
+ * gn_mpscq_collect and gn_mpscq_len are for the consumer: one thread at a time.
+ * Another thread may take over as consumer once the previous one's calls
+ * happen before its own (e.g. after a join, or a handoff through a mutex).
+ * Two threads consuming concurrently is undefined behaviour (a data race on
+ * the private batch: tasks may be lost, run twice, or memory corrupted); it is
+ * not detected. gn_mpscq_empty may be called from any thread.
+ *
+ * Order: tasks pushed by one thread are popped in the order that thread pushed
+ * them; tasks of different producers come out in the order their pushes took
+ * effect (the queue is linearizable as a FIFO).
+ *
+ * Memory: no hazard pointers or retirement are needed, because only the
+ * consumer ever unlinks a node and producers never read a node they did not
+ * allocate. Nodes are the recycled nodes of the MPMC queues: a producer takes
+ * one from its thread's cache, the consumer puts it back in its own cache, and
+ * full magazines of 64 flow back to producers through the global depot. In
+ * steady state neither side allocates from the system.
+ *
+ * Progress: push is lock-free (its CAS fails only because another push
+ * succeeded); pop is wait-free, O(1) amortized (the exchange that takes the
+ * stack reverses it, once per task). */
+typedef struct gn_mpscq gn_mpscq_t;
+
+/* Creates an empty queue in *out (NULL on failure). Returns 0, -EINVAL (out is
+ * NULL) or -ENOMEM. Thread-safe; calls malloc. */
+GN_EXPORT int gn_mpscq_new(gn_mpscq_t **out);
+
+/* Frees the queue. Tasks still queued are not run: for each, in FIFO order,
+ * drop(task, udata) is called (if drop is not NULL) so the owner can free
+ * task->arg; task is valid only during the call. Every node is freed. NULL q is
+ * a no-op. Not thread-safe: no other thread may push or pop during or after
+ * the call. */
+GN_EXPORT void gn_mpscq_free(gn_mpscq_t *q, void (*drop)(gn_task_t *task, void *udata),
+                             void *udata);
+
+/* Appends the task {fn, arg}; arg may be NULL and is not touched. Any thread.
+ * Returns 0, -EINVAL (q or fn NULL) or -ENOMEM (a node or the thread's first
+ * record could not be allocated; nothing was queued). Lock-free;
+ * allocation-free once the thread's node cache or the depot has nodes. */
+GN_EXPORT int gn_mpscq_push(gn_mpscq_t *q, gn_task_fn fn, void *arg);
+
+/* Removes the oldest task into *out and returns true, or returns false when
+ * the queue is empty or q or out is NULL (nothing is removed). The task is not
+ * run: the caller runs it. Consumer thread only. Wait-free (O(1) amortized);
+ * never allocates (the node goes back to the thread's cache, or to free()). */
+GN_EXPORT bool gn_mpscq_pop(gn_mpscq_t *q, gn_task_t *out);
+
+/* Takes every task pushed so far into the consumer's private batch and returns
+ * how many tasks the batch holds. The next that many gn_mpscq_pop calls return
+ * exactly those tasks, whatever is pushed meanwhile: a snapshot, e.g. to run
+ * the tasks queued at one moment and leave later ones for the next round.
+ * Returns 0 for NULL q. Consumer thread only. Wait-free, O(tasks taken). */
+GN_EXPORT size_t gn_mpscq_collect(gn_mpscq_t *q);
+
+/* True when the queue held no task at the moment of the check (NULL q counts
+ * as empty). Any thread: two relaxed loads, so from a producer it is a recent
+ * answer, not a synchronizing one. Wait-free. */
+GN_EXPORT bool gn_mpscq_empty(const gn_mpscq_t *q);
+
+/* Number of tasks queued (0 for NULL q). Consumer thread only (it walks the
+ * shared stack, which only the consumer may do safely). Approximate while
+ * producers push: a recent value. O(tasks pushed since the last collect or
+ * pop that took the stack). */
+GN_EXPORT size_t gn_mpscq_len(const gn_mpscq_t *q);
 
 #ifdef __cplusplus
 }
