@@ -18,15 +18,25 @@ typedef struct gn__async {
     void *udata;
     size_t n;
     async_kind_t kind;
+    void *owned;                /* handed-over buffer (write_owned) or NULL */
+    void (*owned_free)(void *); /* its free function, may be NULL */
     unsigned char data[];
 } gn__async_t;
+
+/* Gives a handed-over buffer back to its owner's free function, once. */
+static void release_owned(gn__async_t *t)
+{
+    if (t->owned != NULL && t->owned_free != NULL)
+        t->owned_free(t->owned);
+    t->owned = NULL;
+}
 
 static int run_op(gn__async_t *t, gn_conn_t **cp)
 {
     gn_conn_t *c = *cp;
     switch (t->kind) {
     case A_WRITE: {
-        ssize_t r = gn_conn_write(c, t->data, t->n);
+        ssize_t r = gn_conn_write(c, t->owned != NULL ? t->owned : t->data, t->n);
         return r < 0 ? (int)r : 0;
     }
     case A_WAKE:
@@ -47,6 +57,7 @@ static int async_task(void *arg)
     gn__loop_t *l = &t->eng->loops[t->id >> 56];
     gn_conn_t *c = gn__conn_lookup(l, t->id);
     int err = c == NULL ? GN_ECLOSED : run_op(t, &c);
+    release_owned(t);
     if (t->cb != NULL)
         t->cb(c, err, t->udata);
     free(t);
@@ -62,17 +73,23 @@ bool gn__is_async_task(gn_task_fn fn)
 void gn__async_drop(gn_task_t *task)
 {
     gn__async_t *t = task->arg;
+    release_owned(t);
     if (t->cb != NULL)
         t->cb(NULL, GN_ESHUTDOWN, t->udata);
     free(t);
 }
 
+typedef struct owned_arg {
+    void *p;
+    void (*free_fn)(void *);
+} owned_arg_t;
+
 static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const struct iovec *iov,
-                  int iovcnt, gn_async_cb cb, void *udata)
+                  int iovcnt, const owned_arg_t *own, gn_async_cb cb, void *udata)
 {
     if (eng == NULL || id == GN_CONN_ID_NONE || iovcnt < 0 || (iov == NULL && iovcnt > 0))
         return -EINVAL;
-    size_t n = 0;
+    size_t n = 0, copy;
     for (int i = 0; i < iovcnt; i++) {
         if ((iov[i].iov_base == NULL && iov[i].iov_len > 0) || iov[i].iov_len > SIZE_MAX / 2 - n)
             return -EINVAL;
@@ -84,12 +101,18 @@ static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const st
         gn__engine_leave(eng);
         return GN_ECLOSED;
     }
-    gn__async_t *t = malloc(sizeof *t + n);
+    copy = own != NULL ? 0 : n; /* a handed-over buffer is not copied */
+    gn__async_t *t = malloc(sizeof *t + copy);
     if (t == NULL) {
         gn__engine_leave(eng);
         return -ENOMEM;
     }
     *t = (gn__async_t){.eng = eng, .id = id, .cb = cb, .udata = udata, .n = n, .kind = kind};
+    if (own != NULL) {
+        t->owned = own->p;
+        t->owned_free = own->free_fn;
+        iovcnt = 0;
+    }
     size_t off = 0;
     for (int i = 0; i < iovcnt; i++) {
         if (iov[i].iov_len > 0)
@@ -101,7 +124,7 @@ static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const st
     int rc = gn_poller_trigger(eng->loops[id >> 56].poller, GN_PRIO_LOW, async_task, t);
     gn__engine_leave(eng);
     if (rc < 0)
-        free(t);
+        free(t); /* not release_owned: on failure the caller keeps its buffer */
     return rc;
 }
 
@@ -111,7 +134,7 @@ int gn_conn_async_write(gn_engine_t *eng, gn_conn_id_t id, const void *p, size_t
     if (p == NULL && n > 0)
         return -EINVAL;
     struct iovec iov = {.iov_base = (void *)(uintptr_t)p, .iov_len = n};
-    return submit(eng, id, A_WRITE, &iov, 1, cb, udata);
+    return submit(eng, id, A_WRITE, &iov, 1, NULL, cb, udata);
 }
 
 int gn_conn_async_writev(gn_engine_t *eng, gn_conn_id_t id, const struct iovec *iov, int iovcnt,
@@ -119,15 +142,25 @@ int gn_conn_async_writev(gn_engine_t *eng, gn_conn_id_t id, const struct iovec *
 {
     if (iovcnt > IOV_MAX)
         return -EINVAL;
-    return submit(eng, id, A_WRITE, iov, iovcnt, cb, udata);
+    return submit(eng, id, A_WRITE, iov, iovcnt, NULL, cb, udata);
 }
 
 int gn_conn_async_wake(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
 {
-    return submit(eng, id, A_WAKE, NULL, 0, cb, udata);
+    return submit(eng, id, A_WAKE, NULL, 0, NULL, cb, udata);
 }
 
 int gn_conn_async_close(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
 {
-    return submit(eng, id, A_CLOSE, NULL, 0, cb, udata);
+    return submit(eng, id, A_CLOSE, NULL, 0, NULL, cb, udata);
+}
+
+int gn_conn_async_write_owned(gn_engine_t *eng, gn_conn_id_t id, void *p, size_t n,
+                              void (*free_fn)(void *p), gn_async_cb cb, void *udata)
+{
+    if (p == NULL && n > 0)
+        return -EINVAL;
+    struct iovec iov = {.iov_base = p, .iov_len = n};
+    owned_arg_t own = {.p = p, .free_fn = free_fn};
+    return submit(eng, id, A_WRITE, &iov, 1, p != NULL ? &own : NULL, cb, udata);
 }

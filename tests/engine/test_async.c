@@ -33,6 +33,14 @@ static void record(gn_conn_t *c, int err, void *udata)
     atomic_fetch_add(&r->calls, 1);
 }
 
+static atomic_int owned_frees;
+
+static void owned_free(void *p)
+{
+    free(p);
+    atomic_fetch_add(&owned_frees, 1);
+}
+
 START_TEST(test_async_write_and_closed_handle)
 {
     srv_init("tcp", M_WRITE);
@@ -54,6 +62,17 @@ START_TEST(test_async_write_and_closed_handle)
     ck_assert(wait_atomic(&r.calls, 1, 5000));
     ck_assert_int_eq(atomic_load(&r.err), 0);
     ck_assert_int_eq(atomic_load(&r.had_conn), 1);
+    /* a handed-over buffer is written, then given back to its free function */
+    char *own = malloc(5);
+    memcpy(own, "owned", 5);
+    result_t ro = {0};
+    ck_assert_int_eq(gn_conn_async_write_owned(eng, id, own, 5, owned_free, record, &ro), 0);
+    char obuf[5];
+    ck_assert_uint_eq(cli_read_full(fd, obuf, 5), 5);
+    ck_assert_mem_eq(obuf, "owned", 5);
+    ck_assert(wait_atomic(&ro.calls, 1, 5000));
+    ck_assert_int_eq(atomic_load(&ro.err), 0);
+    ck_assert_int_eq(atomic_load(&owned_frees), 1);
     /* the peer goes away; the handle goes stale */
     close(fd);
     ck_assert(wait_atomic(&S.closes, 1, 5000));
@@ -63,6 +82,11 @@ START_TEST(test_async_write_and_closed_handle)
     ck_assert(wait_atomic(&r2.calls, 1, 5000));
     ck_assert_int_eq(atomic_load(&r2.err), GN_ECLOSED);
     ck_assert_int_eq(atomic_load(&r2.had_conn), 0);
+    result_t r3 = {0};
+    ck_assert_int_eq(gn_conn_async_write_owned(eng, id, malloc(8), 8, owned_free, record, &r3), 0);
+    ck_assert(wait_atomic(&r3.calls, 1, 5000));
+    ck_assert_int_eq(atomic_load(&r3.err), GN_ECLOSED);
+    ck_assert_int_eq(atomic_load(&owned_frees), 2); /* freed even though not written */
     /* bad handles */
     ck_assert_int_eq(gn_conn_async_write(eng, GN_CONN_ID_NONE, "x", 1, NULL, NULL), -EINVAL);
     ck_assert_int_eq(gn_conn_async_write(eng, (gn_conn_id_t)200 << 56 | 1, "x", 1, NULL, NULL),
@@ -220,13 +244,27 @@ START_TEST(test_async_across_stop)
     ck_assert(wait_atomic(&S.opens, 1, 5000));
     gn_engine_t *eng = atomic_load(&S.eng);
     gn_conn_id_t id = atomic_load(&ids[0]);
-    int n = 0;
-    for (; n < 2000; n++)
-        if (gn_conn_async_write(eng, id, "z", 1, race_done, NULL) != 0)
+    int n = 0, owned = 0;
+    for (; n < 2000; n++) {
+        int rc;
+        if (n % 2) {
+            char *p = malloc(1);
+            *p = 'o';
+            rc = gn_conn_async_write_owned(eng, id, p, 1, owned_free, race_done, NULL);
+            if (rc != 0)
+                free(p);
+            else
+                owned++;
+        } else {
+            rc = gn_conn_async_write(eng, id, "z", 1, race_done, NULL);
+        }
+        if (rc != 0)
             break;
+    }
     ck_assert_int_eq(gn_engine_stop(eng), 0);
     srv_join();
     ck_assert_int_eq(atomic_load(&race_cb), n);
+    ck_assert_int_eq(atomic_load(&owned_frees), owned);
     ck_assert_int_eq(atomic_load(&race_other), 0);
     close(fd);
 }

@@ -306,6 +306,16 @@ typedef void (*gn_async_cb)(gn_conn_t *c, int err, void *udata);
 GN_EXPORT int gn_conn_async_write(gn_engine_t *eng, gn_conn_id_t id, const void *p, size_t n,
                                   gn_async_cb cb, void *udata);
 
+/* As gn_conn_async_write, without the copy: p is handed over. The engine
+ * reads it on the loop thread and then calls free_fn(p) (if free_fn is not
+ * NULL) exactly once, before cb, on that thread (on the gn_run thread if the
+ * engine stopped first). The caller must not touch p after a successful
+ * call; when the call fails, free_fn is not called and p stays the
+ * caller's. Bytes the socket does not take at once are copied into the
+ * outbound buffer, so p is never kept beyond the task. */
+GN_EXPORT int gn_conn_async_write_owned(gn_engine_t *eng, gn_conn_id_t id, void *p, size_t n,
+                                        void (*free_fn)(void *p), gn_async_cb cb, void *udata);
+
 /* As gn_conn_async_write with the iovcnt buffers of iov, copied into one. */
 GN_EXPORT int gn_conn_async_writev(gn_engine_t *eng, gn_conn_id_t id, const struct iovec *iov,
                                    int iovcnt, gn_async_cb cb, void *udata);
