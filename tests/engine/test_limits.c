@@ -157,6 +157,7 @@ START_TEST(test_emfile_on_accept)
     srv_init("tcp", M_WRITE);
     S.h.on_boot = emfile_boot;
     S.h.on_traffic = emfile_traffic;
+    S.o.num_event_loop = _i == 0 ? 1 : 2; /* per-loop listener, then main reactor */
     ck_assert_int_eq(pipe(port_pipe), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -164,7 +165,7 @@ START_TEST(test_emfile_on_accept)
         /* Room for the engine and a few connections only. */
         int top = dup(0);
         close(top);
-        struct rlimit rl = {(rlim_t)top + 12, (rlim_t)top + 12};
+        struct rlimit rl = {(rlim_t)top + 16, (rlim_t)top + 16};
         setrlimit(RLIMIT_NOFILE, &rl);
         int rc = gn_run(&S.h, S.addr, &S.o);
         _exit(rc == 0 ? 0 : 3);
@@ -211,6 +212,6 @@ void add_limit_tests(Suite *s)
     tcase_add_test(tc, test_outbound_cap);
     tcase_add_test(tc, test_inbound_cap);
     tcase_add_loop_test(tc, test_peer_reset_mid_write, 0, 2);
-    tcase_add_test(tc, test_emfile_on_accept);
+    tcase_add_loop_test(tc, test_emfile_on_accept, 0, 2);
     suite_add_tcase(s, tc);
 }
