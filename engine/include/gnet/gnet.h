@@ -189,11 +189,13 @@ typedef struct gn_options {
 
 /* Serves addr ("tcp://host:port", "tcp4://", "tcp6://", "unix://path") with
  * handler h until the engine stops (gn_engine_stop or GN_SHUTDOWN). h is copied;
- * opts may be NULL. Blocks the calling thread, which runs the main reactor.
- * Returns 0 after a stop; on setup failure a negative code and no callback
- * has run: -EINVAL (h or addr NULL), GN_EOPTION, GN_EUNSUPPORTED, a GN_EADDR_*
- * code (malformed address), GN_EPROTO_UNSUPPORTED (udp), the -errno of
- * bind/listen (-EADDRINUSE...), -ENOMEM, -EAGAIN (threads). */
+ * opts may be NULL. Blocks the calling thread (which runs the main reactor in
+ * that topology). Returns 0 after a stop; on setup failure a negative code
+ * and no callback has run: -EINVAL (h or addr NULL), GN_EOPTION,
+ * GN_EUNSUPPORTED, a GN_EADDR_* code (malformed address),
+ * GN_EPROTO_UNSUPPORTED (udp), the -errno of bind/listen (-EADDRINUSE...),
+ * -ENOMEM. If a loop thread cannot be started (after on_boot) the engine
+ * stops as after gn_engine_stop and gn_run returns that -errno (-EAGAIN). */
 GN_EXPORT int gn_run(const gn_handler_t *h, const char *addr, const gn_options_t *opts);
 
 /* Asks the engine to stop: each loop closes its connections (on_close with
