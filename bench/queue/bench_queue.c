@@ -1,5 +1,7 @@
 /* Benchmark for gnet-queue: enqueue+dequeue pairs per second with P producer and
- * C consumer threads (1/1, 2/2, 4/4), against a pthread-mutex linked queue with a
+ * C consumer threads (1/1, 2/2, 4/4; then P/1 for the single-consumer task queue
+ * gn_mpscq against gn_taskq, the MPMC queue and the mutex queue), against a
+ * pthread-mutex linked queue with a
  * malloc per node and, when Concurrency Kit is installed, ck_fifo_mpmc (nodes
  * preallocated, never reclaimed: its best case) and ck_hp_fifo (hazard pointers,
  * malloc + free per node). Every implementation runs in the same process,
@@ -53,7 +55,11 @@ typedef struct impl {
     void (*thread_fini)(void *ctx);
     void (*enq)(void *ctx, void *q, void *v);
     void *(*deq)(void *ctx, void *q);
+    unsigned sections; /* which comparisons it takes part in (S_*) */
 } impl_t;
+
+/* S_SINGLE: one thread; S_MPMC: P producers / P consumers; S_MPSC: P / 1. */
+enum { S_SINGLE = 1, S_MPMC = 2, S_MPSC = 4, S_ALL = 7 };
 
 static void die(const char *what)
 {
@@ -94,6 +100,60 @@ static void *gq_deq(void *ctx, void *q)
 {
     (void)ctx;
     return gn_queue_dequeue(q);
+}
+
+/* gn_taskq and gn_mpscq: the item travels as the task's arg. */
+static int bench_task(void *arg)
+{
+    return arg != NULL;
+}
+static void *tq_create(size_t items, unsigned producers)
+{
+    (void)items, (void)producers;
+    gn_taskq_t *q;
+    if (gn_taskq_new(&q) != 0)
+        die("gn_taskq_new");
+    return q;
+}
+static void tq_destroy(void *q)
+{
+    gn_taskq_free(q, NULL, NULL);
+}
+static void tq_enq(void *ctx, void *q, void *v)
+{
+    (void)ctx;
+    if (gn_taskq_push(q, bench_task, v) != 0)
+        die("gn_taskq_push");
+}
+static void *tq_deq(void *ctx, void *q)
+{
+    (void)ctx;
+    gn_task_t t;
+    return gn_taskq_pop(q, &t) ? t.arg : NULL;
+}
+static void *sq_create(size_t items, unsigned producers)
+{
+    (void)items, (void)producers;
+    gn_mpscq_t *q;
+    if (gn_mpscq_new(&q) != 0)
+        die("gn_mpscq_new");
+    return q;
+}
+static void sq_destroy(void *q)
+{
+    gn_mpscq_free(q, NULL, NULL);
+}
+static void sq_enq(void *ctx, void *q, void *v)
+{
+    (void)ctx;
+    if (gn_mpscq_push(q, bench_task, v) != 0)
+        die("gn_mpscq_push");
+}
+static void *sq_deq(void *ctx, void *q)
+{
+    (void)ctx;
+    gn_task_t t;
+    return gn_mpscq_pop(q, &t) ? t.arg : NULL;
 }
 
 /* pthread mutex + malloc per node */
@@ -307,15 +367,22 @@ static void *hpq_deq(void *ctx, void *q)
 }
 #endif
 
+/* "gnet" first (the MPMC ratios are against it), then gn_mpscq (IMPL_MPSCQ, the
+ * single-consumer ratios' reference). gn_mpscq allows one consumer only, so it
+ * stays out of the P/P comparison. */
 static const impl_t impls[] = {
-    {"gnet", gq_create, gq_destroy, gq_tinit, gq_tfini, gq_enq, gq_deq},
-    {"mutex+malloc", mq_create, mq_destroy, gq_tinit, mq_tfini, mq_enq, mq_deq},
+    {"gnet", gq_create, gq_destroy, gq_tinit, gq_tfini, gq_enq, gq_deq, S_ALL},
+    {"gn_mpscq", sq_create, sq_destroy, gq_tinit, gq_tfini, sq_enq, sq_deq, S_SINGLE | S_MPSC},
+    {"gn_taskq", tq_create, tq_destroy, gq_tinit, gq_tfini, tq_enq, tq_deq, S_SINGLE | S_MPSC},
+    {"mutex+malloc", mq_create, mq_destroy, gq_tinit, mq_tfini, mq_enq, mq_deq, S_ALL},
 #ifdef HAVE_CK
-    {"ck_fifo_mpmc", ckq_create, ckq_destroy, ckq_tinit, ckq_tfini, ckq_enq, ckq_deq},
-    {"ck_hp_fifo", hpq_create, hpq_destroy, hpq_tinit, hpq_tfini, hpq_enq, hpq_deq},
+    {"ck_fifo_mpmc", ckq_create, ckq_destroy, ckq_tinit, ckq_tfini, ckq_enq, ckq_deq,
+     S_SINGLE | S_MPMC},
+    {"ck_hp_fifo", hpq_create, hpq_destroy, hpq_tinit, hpq_tfini, hpq_enq, hpq_deq,
+     S_SINGLE | S_MPMC},
 #endif
 };
-enum { NIMPL = sizeof impls / sizeof impls[0] };
+enum { NIMPL = sizeof impls / sizeof impls[0], IMPL_MPSCQ = 1 };
 
 /* ---- the run --------------------------------------------------------------- */
 
@@ -475,8 +542,9 @@ static int pairs_mode(size_t n)
 
 enum { REPS = 5 };
 
-/* Prints each implementation's median and gnet's ratio to it; returns gnet's. */
-static double print_medians(double res[NIMPL][REPS])
+/* Prints each implementation's median and the ratio of impls[ref]'s median to
+ * it; returns impls[ref]'s. */
+static double print_medians(double res[NIMPL][REPS], unsigned ref)
 {
     double med[NIMPL];
     for (unsigned i = 0; i < NIMPL; i++) {
@@ -484,10 +552,15 @@ static double print_medians(double res[NIMPL][REPS])
         med[i] = res[i][REPS / 2];
     }
     for (unsigned i = 0; i < NIMPL; i++)
-        if (med[i] > 0) /* 0: not run (-i) */
-            printf("  %-14s %8.2f M pairs/s   gnet/this = %.2fx\n", impls[i].name, med[i] / 1e6,
-                   med[0] > 0 ? med[0] / med[i] : 0.0);
-    return med[0];
+        if (med[i] > 0) /* 0: not run (-i, or not in this comparison) */
+            printf("  %-14s %8.2f M pairs/s   %s/this = %.2fx\n", impls[i].name, med[i] / 1e6,
+                   impls[ref].name, med[ref] > 0 ? med[ref] / med[i] : 0.0);
+    return med[ref];
+}
+
+static int skip(const impl_t *im, const char *only, unsigned section)
+{
+    return !(im->sections & section) || (only != NULL && strcmp(only, im->name) != 0);
 }
 
 int main(int argc, char **argv)
@@ -521,11 +594,9 @@ int main(int argc, char **argv)
         double res[NIMPL][REPS];
         for (int rep = 0; rep < REPS; rep++)
             for (unsigned i = 0; i < NIMPL; i++)
-                res[i][rep] = only != NULL && strcmp(only, impls[i].name) != 0
-                                  ? 0
-                                  : run_single(&impls[i], items);
+                res[i][rep] = skip(&impls[i], only, S_SINGLE) ? 0 : run_single(&impls[i], items);
         printf("single thread (enqueue then dequeue):\n");
-        print_medians(res);
+        print_medians(res, 0);
     }
     for (unsigned k = 0; k < 3; k++) {
         if (only_cfg != 0 && cfg[k][0] != only_cfg)
@@ -533,11 +604,24 @@ int main(int argc, char **argv)
         double res[NIMPL][REPS];
         for (int rep = 0; rep < REPS; rep++)
             for (unsigned i = 0; i < NIMPL; i++)
-                res[i][rep] = only != NULL && strcmp(only, impls[i].name) != 0
+                res[i][rep] = skip(&impls[i], only, S_MPMC)
                                   ? 0
                                   : run_once(&impls[i], cfg[k][0], cfg[k][1], items, window);
         printf("%u producers / %u consumers:\n", cfg[k][0], cfg[k][1]);
-        gnet_med[k] = print_medians(res);
+        gnet_med[k] = print_medians(res, 0);
+    }
+    /* The single-consumer comparison: P producers into one consumer. */
+    for (unsigned k = 0; k < 3; k++) {
+        if (only_cfg != 0 && cfg[k][0] != only_cfg)
+            continue;
+        double res[NIMPL][REPS];
+        for (int rep = 0; rep < REPS; rep++)
+            for (unsigned i = 0; i < NIMPL; i++)
+                res[i][rep] = skip(&impls[i], only, S_MPSC)
+                                  ? 0
+                                  : run_once(&impls[i], cfg[k][0], 1, items, window);
+        printf("%u producers / 1 consumer:\n", cfg[k][0]);
+        print_medians(res, IMPL_MPSCQ);
     }
     if (only_cfg == 0)
         printf("gnet 4/4 vs its own 2/2: %.2fx\n", gnet_med[2] / gnet_med[1]);
