@@ -56,7 +56,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 TEST_ENV := GN_TEST_SAN=$(if $(SAN),1,0) CK_DEFAULT_TIMEOUT=$(if $(SAN),600,120)
 
 LIBS :=
-DEMO_CMD := $(BUILD)/examples/buffer_demo
+DEMO_CMD := $(BUILD)/examples/echo_demo
 
 all:
 

@@ -6,6 +6,7 @@
 #   queue_REQUIRES :=              gnet libraries it uses, by short name, transitively
 #   queue_LDLIBS := -pthread       system libraries it needs (also Libs.private)
 #   queue_TEST_LDLIBS :=           extra libraries for its test suite
+#   queue_TEST_REQUIRES :=         gnet libraries only its tests (and benchmark) use
 #   queue_BENCH_CFLAGS :=          extra flags for its benchmark (e.g. peer libraries found
 #   queue_BENCH_LDLIBS :=          with pkg-config; guard them with a -DHAVE_... define)
 #
@@ -21,9 +22,11 @@ $(1)_SRCS := $$(wildcard $$($(1)_DIR)/src/*.c)
 $(1)_OBJS := $$($(1)_SRCS:$$($(1)_DIR)/src/%.c=$(BUILD)/obj/$(1)/%.o)
 $(1)_AR := $(BUILD)/lib/lib$$($(1)_NAME).a
 $(1)_SO := $(BUILD)/lib/lib$$($(1)_NAME).so.$(VERSION_MAJOR)
-$(1)_DEP_ARS = $$(foreach d,$$($(1)_REQUIRES),$$($$(d)_AR))
-$(1)_INC = -I$$($(1)_DIR)/include -I$$($(1)_DIR)/src $$(foreach d,$$($(1)_REQUIRES),-I$$($$(d)_DIR)/include)
-$(1)_DEP_LDLIBS = $$(sort $$($(1)_LDLIBS) $$(foreach d,$$($(1)_REQUIRES),$$($$(d)_LDLIBS)))
+$(1)_DEP_ARS = $$(foreach d,$$($(1)_REQUIRES) $$($(1)_TEST_REQUIRES),$$($$(d)_AR))
+$(1)_INC = -I$$($(1)_DIR)/include -I$$($(1)_DIR)/src \
+    $$(foreach d,$$($(1)_REQUIRES) $$($(1)_TEST_REQUIRES),-I$$($$(d)_DIR)/include)
+$(1)_DEP_LDLIBS = $$(sort $$($(1)_LDLIBS) \
+    $$(foreach d,$$($(1)_REQUIRES) $$($(1)_TEST_REQUIRES),$$($$(d)_LDLIBS)))
 $(1)_PC_REQUIRES = $$(foreach d,$$($(1)_REQUIRES),$$($$(d)_NAME))
 $(1)_TEST_SRCS := $$(wildcard tests/$(1)/*.c)
 $(1)_TEST := $$(if $$($(1)_TEST_SRCS),$(BUILD)/tests/test-$(1))
