@@ -21,16 +21,16 @@ static int poller_alloc_parts(gn_poller_t *p)
     p->events = calloc((size_t)p->ev_cap, sizeof(*p->events));
     if (p->events == NULL)
         return -ENOMEM;
-    int rc = gn_taskq_new(&p->high);
+    int rc = gn_mpscq_new(&p->high);
     if (rc == 0)
-        rc = gn_taskq_new(&p->low);
+        rc = gn_mpscq_new(&p->low);
     return rc;
 }
 
 static void poller_free_parts(gn_poller_t *p)
 {
-    gn_taskq_free(p->high, p->drop, p->drop_udata);
-    gn_taskq_free(p->low, p->drop, p->drop_udata);
+    gn_mpscq_free(p->high, p->drop, p->drop_udata);
+    gn_mpscq_free(p->low, p->drop, p->drop_udata);
     free(p->events);
     free(p);
 }
@@ -148,7 +148,7 @@ GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn f
 {
     if (p == NULL || fn == NULL || (prio != GN_PRIO_HIGH && prio != GN_PRIO_LOW))
         return -EINVAL;
-    int rc = gn_taskq_push(prio == GN_PRIO_HIGH ? p->high : p->low, fn, arg);
+    int rc = gn_mpscq_push(prio == GN_PRIO_HIGH ? p->high : p->low, fn, arg);
     if (rc != 0)
         return rc;
 #ifndef GN__TSAN
@@ -160,11 +160,12 @@ GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn f
     return 0;
 }
 
-/* Runs at most max tasks of q; returns the first stopping code, else 0. */
-static int run_queue(gn_taskq_t *q, size_t max)
+/* Runs at most max tasks of q; returns the first stopping code, else 0. The
+ * polling thread is the queues' one consumer (gn_mpscq_pop's thread rule). */
+static int run_queue(gn_mpscq_t *q, size_t max)
 {
     gn_task_t t;
-    for (size_t i = 0; i < max && gn_taskq_pop(q, &t); i++) {
+    for (size_t i = 0; i < max && gn_mpscq_pop(q, &t); i++) {
         int rc = t.fn(t.arg);
         if (rc == GN_POLL_STOP || rc < 0)
             return rc;
@@ -173,26 +174,38 @@ static int run_queue(gn_taskq_t *q, size_t max)
 }
 
 /* Ends the wake-up in flight, then wakes again if tasks remain (the low cap,
- * a stop, tasks triggered by tasks, or producers that saw the flag set). */
-static void rearm(gn_poller_t *p)
+ * a stop, tasks triggered by tasks, or producers that saw the flag set).
+ * While the loop goes on (no stop), remaining tasks keep the wake-up in flight
+ * instead: producers keep skipping the eventfd, and the poller schedules its
+ * next task round itself after a non-blocking wait for I/O, one system call
+ * instead of a wake-up's write and blocking wait. That keeps the polling
+ * thread ahead of busy producers, so the queue stays short and its nodes stay
+ * in cache. After a stop, a real wake-up makes the fd readable again (nested
+ * loops) and lets the next gn_poller_polling resume the tasks. */
+static void rearm(gn_poller_t *p, bool going_on)
 {
+    if (going_on && (!gn_mpscq_empty(p->high) || !gn_mpscq_empty(p->low))) {
+        p->again = true;
+        return;
+    }
     atomic_exchange(&p->wake_pending, 0);
 #ifndef GN__TSAN
     atomic_thread_fence(memory_order_seq_cst);
 #endif
-    if (!gn_taskq_empty(p->high) || !gn_taskq_empty(p->low))
+    if (!gn_mpscq_empty(p->high) || !gn_mpscq_empty(p->low))
         wake_once(p);
 }
 
 static int run_tasks(gn_poller_t *p)
 {
     p->chores = false;
-    /* A snapshot of the high queue: tasks that trigger high-priority tasks
+    /* A snapshot of the high queue (collect takes everything queued so far,
+     * including tasks left by a stop): tasks that trigger high-priority tasks
      * cannot keep the loop away from I/O; theirs run next round. */
-    int rc = run_queue(p->high, gn_taskq_len(p->high));
+    int rc = run_queue(p->high, gn_mpscq_collect(p->high));
     if (rc == 0)
         rc = run_queue(p->low, GN_POLL_LOW_TASKS_PER_ROUND);
-    rearm(p);
+    rearm(p, rc == 0);
     return rc;
 }
 
@@ -229,9 +242,13 @@ static int poll_loop(gn_poller_t *p)
                 return rc;
         }
         resize_events(p);
-        rc = gn__backend_wait(p);
+        rc = gn__backend_wait(p, !p->again);
         if (rc != 0)
             return rc;
+        if (p->again) {
+            p->again = false;
+            p->chores = true;
+        }
         p->round++;
     }
 }

@@ -81,11 +81,11 @@ int gn__backend_wake(gn_poller_t *p)
     }
 }
 
-int gn__backend_wait(gn_poller_t *p)
+int gn__backend_wait(gn_poller_t *p, bool block)
 {
     for (;;) {
-        int n = epoll_wait(p->fd, p->events, p->ev_cap, -1);
-        if (n > 0) {
+        int n = epoll_wait(p->fd, p->events, p->ev_cap, block ? -1 : 0);
+        if (n > 0 || (n == 0 && !block)) {
             p->ev_n = n;
             p->ev_next = 0;
             return 0;

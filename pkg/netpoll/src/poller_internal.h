@@ -48,12 +48,17 @@ struct gn_poller {
     int ev_n;
     int ev_next;
 
-    bool chores;  /* the batch held a wake-up: run tasks after it */
+    bool chores; /* the batch held a wake-up: run tasks after it */
+    /* Tasks remained after the task phase: the next wait does not block and
+     * the round after it runs tasks, while the wake-up stays in flight. */
+    bool again;
     bool polling; /* inside gn_poller_polling (re-entrancy and close guard) */
     uint64_t round;
 
-    gn_taskq_t *high;
-    gn_taskq_t *low;
+    /* Single-consumer task queues: the polling thread is their consumer
+     * (gn_poller_close, which drops what is left, runs when polling is not). */
+    gn_mpscq_t *high;
+    gn_mpscq_t *low;
     gn_task_drop_fn drop;
     void *drop_udata;
 
@@ -74,8 +79,9 @@ int gn__backend_mod(gn_poller_t *p, gn_poll_attachment_t *pa, bool r, bool w, bo
 int gn__backend_del(gn_poller_t *p, gn_poll_attachment_t *pa);
 /* Backend: one wake-up write (the caller holds the in-flight flag). */
 int gn__backend_wake(gn_poller_t *p);
-/* Backend: blocks until events arrive (EINTR retried) and fills the batch. */
-int gn__backend_wait(gn_poller_t *p);
+/* Backend: fills the batch; blocks until events arrive (EINTR retried), or
+ * with block false only collects those already pending (maybe none). */
+int gn__backend_wait(gn_poller_t *p, bool block);
 /* Backend: dispatches events[ev_next..ev_n); returns 0 when the batch is done,
  * or the stopping callback's code with ev_next past that event. */
 int gn__backend_dispatch(gn_poller_t *p);

@@ -117,11 +117,12 @@ int gn__backend_wake(gn_poller_t *p)
 #endif
 }
 
-int gn__backend_wait(gn_poller_t *p)
+int gn__backend_wait(gn_poller_t *p, bool block)
 {
+    static const struct timespec zero = {0, 0};
     for (;;) {
-        int n = kevent(p->fd, NULL, 0, p->events, p->ev_cap, NULL);
-        if (n > 0) {
+        int n = kevent(p->fd, NULL, 0, p->events, p->ev_cap, block ? NULL : &zero);
+        if (n > 0 || (n == 0 && !block)) {
             p->ev_n = n;
             p->ev_next = 0;
             return 0;

@@ -130,7 +130,8 @@ typedef enum gn_priority {
 } gn_priority_t;
 
 /* The most low-priority tasks run in one round; when more remain the poller
- * wakes itself up again, so they run in the next rounds after that round's I/O. */
+ * schedules another round itself (a non-blocking wait for I/O, whose callbacks
+ * run first, then tasks), so they run in the next rounds after that round's I/O. */
 #define GN_POLL_LOW_TASKS_PER_ROUND 256
 
 /* Creates a poller in *out: the epoll (kqueue) fd and the wake-up eventfd are
@@ -219,7 +220,8 @@ GN_EXPORT int gn_poller_polling(gn_poller_t *p);
 GN_EXPORT int gn_poller_fd(const gn_poller_t *p);
 
 /* The number of the current round: 0 before the first wait, then incremented
- * each time a wait returns events. Useful to group the callbacks and tasks of
+ * each time a wait returns: a blocking wait that returned events, or the
+ * non-blocking one the poller makes when tasks remain after a round. Useful to group the callbacks and tasks of
  * one round (metrics, tests). Polling thread. Returns 0 when p is NULL. */
 GN_EXPORT uint64_t gn_poller_round(const gn_poller_t *p);
 
