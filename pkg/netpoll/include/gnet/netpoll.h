@@ -221,8 +221,9 @@ GN_EXPORT int gn_poller_fd(const gn_poller_t *p);
 
 /* The number of the current round: 0 before the first wait, then incremented
  * each time a wait returns: a blocking wait that returned events, or the
- * non-blocking one the poller makes when tasks remain after a round. Useful to group the callbacks and tasks of
- * one round (metrics, tests). Polling thread. Returns 0 when p is NULL. */
+ * non-blocking one the poller makes when tasks remain after a round. Useful
+ * to group the callbacks and tasks of one round (metrics, tests). Polling
+ * thread. Returns 0 when p is NULL. */
 GN_EXPORT uint64_t gn_poller_round(const gn_poller_t *p);
 
 #ifdef __cplusplus

@@ -149,7 +149,7 @@ GN_EXPORT size_t gn_taskq_len(const gn_taskq_t *q);
 /* ---- multi-producer, single-consumer task queue -------------------------- */
 
 /* A FIFO of tasks for exactly one consumer thread and any number of producers,
- * e.g. the task queue of an event loop. Cheaper than gn_taskq_t on both sides:
+ * e.g. the task queue of an event loop. Lighter than gn_taskq_t on both sides:
  * a push is one compare-and-swap on a shared stack top (no hazard pointer), and
  * the consumer takes everything pushed so far with one atomic exchange, then
  * pops from a private batch with no atomic read-modify-write at all.
@@ -198,8 +198,10 @@ GN_EXPORT int gn_mpscq_push(gn_mpscq_t *q, gn_task_fn fn, void *arg);
 
 /* Removes the oldest task into *out and returns true, or returns false when
  * the queue is empty or q or out is NULL (nothing is removed). The task is not
- * run: the caller runs it. Consumer thread only. Wait-free (O(1) amortized);
- * never allocates (the node goes back to the thread's cache, or to free()). */
+ * run: the caller runs it. Consumer thread only. Wait-free (O(1) amortized).
+ * Allocates only on the thread's first call to a queue function (its record);
+ * the node goes back to the thread's cache (to free() if that record could not
+ * be allocated), so a pop never fails once a task is there. */
 GN_EXPORT bool gn_mpscq_pop(gn_mpscq_t *q, gn_task_t *out);
 
 /* Takes every task pushed so far into the consumer's private batch and returns
