@@ -49,6 +49,7 @@ CFLAGS ?=
 LDFLAGS ?=
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
+CHECK_FOUND := $(shell $(PKG_CONFIG) --exists check 2>/dev/null && echo yes)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -90,6 +91,15 @@ benches: $(foreach l,$(LIBS),$($(l)_BENCH))
 test: $(foreach l,$(LIBS),$($(l)_TEST))
 	@sh mk/run-tests.sh "$(TEST_ENV)" $^
 
+# Every suite binary depends on this (order-only), so a missing Check says so
+# instead of failing on check.h.
+need-check:
+ifneq ($(CHECK_FOUND),yes)
+	@echo "the test suites need the Check framework, found through pkg-config:" >&2
+	@echo "    sudo apt-get install -y check pkg-config" >&2
+	@exit 1
+endif
+
 bench: $(foreach l,$(LIBS),$($(l)_BENCH))
 	@set -e; for b in $^; do echo "== $$b"; $$b; done
 
@@ -114,5 +124,5 @@ format-check:
 clean:
 	rm -rf build build-*
 
-.PHONY: all libs examples benches test bench bench-echo demo install format format-check clean
+.PHONY: all libs examples benches test need-check bench bench-echo demo install format format-check clean
 .SECONDARY:

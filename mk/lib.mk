@@ -52,7 +52,7 @@ $$($(1)_SO): $$($(1)_OBJS) $$(foreach d,$$($(1)_REQUIRES),$$($$(d)_SO))
 	    $$(ALL_LDFLAGS) $$($(1)_LDLIBS)
 	ln -sf lib$$($(1)_NAME).so.$(VERSION_MAJOR) $(BUILD)/lib/lib$$($(1)_NAME).so
 
-$(BUILD)/tests/test-$(1): $$($(1)_TEST_SRCS) $$($(1)_AR) $$($(1)_DEP_ARS) $$(wildcard tests/common/*.h tests/$(1)/*.h)
+$(BUILD)/tests/test-$(1): $$($(1)_TEST_SRCS) $$($(1)_AR) $$($(1)_DEP_ARS) $$(wildcard tests/common/*.h tests/$(1)/*.h) | need-check
 	@mkdir -p $$(@D)
 	$$(CC) $$(BASE_CFLAGS) $$($(1)_INC) -Itests/common $$(CHECK_CFLAGS) $$(CFLAGS) -o $$@ \
 	    $$($(1)_TEST_SRCS) $$($(1)_AR) $$($(1)_DEP_ARS) $$(ALL_LDFLAGS) $$($(1)_TEST_LDLIBS) \
