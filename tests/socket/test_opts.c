@@ -408,6 +408,21 @@ START_TEST(multicast_bad_input)
 }
 END_TEST
 
+/* A hand-built group whose len claims more than a sockaddr_storage must be
+ * refused, not copied past the end of the kernel request. */
+START_TEST(multicast_bad_len)
+{
+    gn_addr_t group = gn_tst_addr("udp4://239.255.77.2:9");
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    ck_assert_int_ge(fd, 0);
+    group.len = (socklen_t)sizeof group.ss + 1;
+    ck_assert_int_eq(gn_socket_join_multicast(fd, &group, 0), -EINVAL);
+    group.len = (socklen_t)-1;
+    ck_assert_int_eq(gn_socket_leave_multicast(fd, &group, 0), -EINVAL);
+    close(fd);
+}
+END_TEST
+
 TCase *gn_socket_opts_tcase(void)
 {
     TCase *tc = tcase_create("opts");
@@ -423,5 +438,6 @@ TCase *gn_socket_opts_tcase(void)
     tcase_add_test(tc, apply_options_accepted);
     tcase_add_test(tc, multicast_loopback);
     tcase_add_test(tc, multicast_bad_input);
+    tcase_add_test(tc, multicast_bad_len);
     return tc;
 }

@@ -197,7 +197,9 @@ int gn_socket_apply_options(int fd, const gn_addr_t *addr, const gn_socket_optio
 
 static int multicast_membership(int fd, const gn_addr_t *group, unsigned ifindex, bool join)
 {
-    if (group == NULL || !gn__addr_is_multicast(group))
+    /* len is copied into a fixed request below: a hand-built address must not
+     * claim more than the storage it came in. */
+    if (group == NULL || group->len > sizeof group->ss || !gn__addr_is_multicast(group))
         return -EINVAL;
     int level = group->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
     /* "[ff02::1%eth0]" already names the interface: use it when none is given. */

@@ -245,7 +245,7 @@ GN_EXPORT int gn_socket_bind_device(int fd, const char *ifname);
 /* Joins / leaves multicast group (an IPv4 or IPv6 multicast address; the port
  * is ignored) on interface ifindex (0 = the IPv6 group's zone if it has one,
  * else the kernel's choice, which for IPv6 usually fails: give an index). Returns 0, -EINVAL (NULL,
- * not a multicast address) or -errno. */
+ * not a multicast address, len larger than the storage) or -errno. */
 GN_EXPORT int gn_socket_join_multicast(int fd, const gn_addr_t *group, unsigned ifindex);
 GN_EXPORT int gn_socket_leave_multicast(int fd, const gn_addr_t *group, unsigned ifindex);
 
