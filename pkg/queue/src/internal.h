@@ -81,7 +81,9 @@ size_t gn__hp_nrecords(void);
 gn__node_t *gn__node_refill(gn__hprec_t *r);
 void gn__node_overflow(gn__hprec_t *r);
 void gn__node_flush(gn__hprec_t *r);
-void gn__node_free_list(gn__node_t *n);
+/* Frees a NULL-terminated list of nodes, oldest first; when drop is not NULL it
+ * first sees each node's task (the task queues' free functions). */
+void gn__node_free_list(gn__node_t *n, void (*drop)(gn_task_t *task, void *udata), void *udata);
 size_t gn__node_mallocs(void);
 
 /* The calling thread's record; NULL only when a first-time allocation fails. */

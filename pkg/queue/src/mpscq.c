@@ -159,23 +159,12 @@ size_t gn_mpscq_len(const gn_mpscq_t *cq)
     return k;
 }
 
-static void drop_list(gn__node_t *n, void (*drop)(gn_task_t *, void *), void *udata)
-{
-    while (n != NULL) {
-        gn__node_t *next = atomic_load_explicit(&n->next, memory_order_relaxed);
-        if (drop != NULL)
-            drop(&n->v.task, udata);
-        free(n);
-        n = next;
-    }
-}
-
 void gn_mpscq_free(gn_mpscq_t *q, void (*drop)(gn_task_t *task, void *udata), void *udata)
 {
     if (q == NULL)
         return;
     /* Everything into the batch first so drop sees the tasks in FIFO order. */
     take_stack(q);
-    drop_list(atomic_load_explicit(&q->head, memory_order_relaxed), drop, udata);
+    gn__node_free_list(atomic_load_explicit(&q->head, memory_order_relaxed), drop, udata);
     free(q);
 }

@@ -3,34 +3,35 @@
 
 #include <stdlib.h>
 
-int gn__msq_init(gn__msq_t *q)
+void *gn__msq_new(size_t size)
 {
+    gn__msq_t *q = aligned_alloc(_Alignof(gn__msq_t), size);
+    if (q == NULL)
+        return NULL;
     /* The first dummy comes from malloc rather than a thread cache so that
      * creating a queue does not take a hazard-pointer record. */
     gn__node_t *dummy = malloc(sizeof *dummy);
-    if (dummy == NULL)
-        return -1;
+    if (dummy == NULL) {
+        free(q);
+        return NULL;
+    }
     atomic_init(&dummy->next, NULL);
     dummy->seq = 0;
     atomic_init(&q->head, dummy);
     atomic_init(&q->tail, dummy);
-    return 0;
+    return q;
 }
 
 /* Not thread-safe: nobody else uses q, so plain traversal is enough. Every node
  * still linked is freed; nodes already retired belong to their threads' records
  * and are recycled there (they no longer refer to q). */
-void gn__msq_release(gn__msq_t *q, void (*each)(gn__node_t *n, void *ctx), void *ctx)
+void gn__msq_free(gn__msq_t *q, void (*drop)(gn_task_t *task, void *udata), void *udata)
 {
-    gn__node_t *n = atomic_load_explicit(&q->head, memory_order_acquire);
-    gn__node_t *next = atomic_load_explicit(&n->next, memory_order_acquire);
-    free(n);
-    for (n = next; n != NULL; n = next) {
-        next = atomic_load_explicit(&n->next, memory_order_acquire);
-        if (each != NULL)
-            each(n, ctx);
-        free(n);
-    }
+    gn__node_t *dummy = atomic_load_explicit(&q->head, memory_order_acquire);
+    /* The dummy's payload is stale: only its successors are queued. */
+    gn__node_free_list(atomic_load_explicit(&dummy->next, memory_order_acquire), drop, udata);
+    free(dummy);
+    free(q);
 }
 
 bool gn__msq_empty(const gn__msq_t *cq)

@@ -19,8 +19,14 @@ typedef struct gn__msq {
     _Alignas(128) _Atomic(gn__node_t *) tail;
 } gn__msq_t;
 
-int gn__msq_init(gn__msq_t *q);
-void gn__msq_release(gn__msq_t *q, void (*each)(gn__node_t *n, void *ctx), void *ctx);
+/* Allocates an object of size bytes whose first member is a gn__msq_t (so it
+ * has the core's alignment and size is a multiple of it) and initializes that
+ * queue: the constructor of gn_queue_t and gn_taskq_t. NULL when out of memory. */
+void *gn__msq_new(size_t size);
+/* Frees the object gn__msq_new returned, given its core, with every node still
+ * linked; drop, when not NULL, first sees each queued task, oldest first. Not
+ * thread-safe. */
+void gn__msq_free(gn__msq_t *q, void (*drop)(gn_task_t *task, void *udata), void *udata);
 bool gn__msq_empty(const gn__msq_t *q);
 size_t gn__msq_len(const gn__msq_t *q);
 

@@ -29,10 +29,12 @@ size_t gn__node_mallocs(void)
     return atomic_load_explicit(&g_mallocs, memory_order_relaxed);
 }
 
-void gn__node_free_list(gn__node_t *n)
+void gn__node_free_list(gn__node_t *n, void (*drop)(gn_task_t *task, void *udata), void *udata)
 {
     while (n != NULL) {
         gn__node_t *next = atomic_load_explicit(&n->next, memory_order_relaxed);
+        if (drop != NULL)
+            drop(&n->v.task, udata);
         free(n);
         n = next;
     }
@@ -78,7 +80,7 @@ static void depot_give(gn__node_t *m)
             }
         }
     }
-    gn__node_free_list(m);
+    gn__node_free_list(m, NULL, NULL);
 }
 
 /* Fresh nodes when the depot is empty: a magazine at a time so that growth

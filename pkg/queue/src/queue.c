@@ -2,34 +2,26 @@
 #include "msq.h"
 
 #include <errno.h>
-#include <stdlib.h>
+#include <stddef.h>
 
 struct gn_queue {
     gn__msq_t core;
 };
+_Static_assert(offsetof(gn_queue_t, core) == 0, "gn__msq_new allocates the core at offset 0");
 
 int gn_queue_new(gn_queue_t **out)
 {
     if (out == NULL)
         return -EINVAL;
-    *out = NULL;
-    gn_queue_t *q = aligned_alloc(_Alignof(gn_queue_t), sizeof *q);
-    if (q == NULL)
-        return -ENOMEM;
-    if (gn__msq_init(&q->core) != 0) {
-        free(q);
-        return -ENOMEM;
-    }
-    *out = q;
-    return 0;
+    *out = gn__msq_new(sizeof(gn_queue_t));
+    return *out != NULL ? 0 : -ENOMEM;
 }
 
 void gn_queue_free(gn_queue_t *q)
 {
     if (q == NULL)
         return;
-    gn__msq_release(&q->core, NULL, NULL);
-    free(q);
+    gn__msq_free(&q->core, NULL, NULL);
 }
 
 int gn_queue_enqueue(gn_queue_t *q, void *item)

@@ -3,46 +3,26 @@
 #include "msq.h"
 
 #include <errno.h>
-#include <stdlib.h>
+#include <stddef.h>
 
 struct gn_taskq {
     gn__msq_t core;
 };
+_Static_assert(offsetof(gn_taskq_t, core) == 0, "gn__msq_new allocates the core at offset 0");
 
 int gn_taskq_new(gn_taskq_t **out)
 {
     if (out == NULL)
         return -EINVAL;
-    *out = NULL;
-    gn_taskq_t *q = aligned_alloc(_Alignof(gn_taskq_t), sizeof *q);
-    if (q == NULL)
-        return -ENOMEM;
-    if (gn__msq_init(&q->core) != 0) {
-        free(q);
-        return -ENOMEM;
-    }
-    *out = q;
-    return 0;
-}
-
-struct drop_ctx {
-    void (*drop)(gn_task_t *task, void *udata);
-    void *udata;
-};
-
-static void drop_one(gn__node_t *n, void *ctx)
-{
-    struct drop_ctx *d = ctx;
-    d->drop(&n->v.task, d->udata);
+    *out = gn__msq_new(sizeof(gn_taskq_t));
+    return *out != NULL ? 0 : -ENOMEM;
 }
 
 void gn_taskq_free(gn_taskq_t *q, void (*drop)(gn_task_t *task, void *udata), void *udata)
 {
     if (q == NULL)
         return;
-    struct drop_ctx d = {drop, udata};
-    gn__msq_release(&q->core, drop != NULL ? drop_one : NULL, &d);
-    free(q);
+    gn__msq_free(&q->core, drop, udata);
 }
 
 int gn_taskq_push(gn_taskq_t *q, gn_task_fn fn, void *arg)
