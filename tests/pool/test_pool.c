@@ -7,7 +7,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -302,6 +304,77 @@ START_TEST(pool_nonblocking_overload)
     ck_assert_int_eq(gn_pool_release(p, -1), 0);
     ck_assert_int_eq(atomic_load(&done), 3);
     gn_pool_free(p);
+}
+END_TEST
+
+/* Thread creation that always fails: a task may only be accepted when some
+ * worker exists to run it. Several submitters race so that one of them finds
+ * another's worker counted while that worker is still being started (and then
+ * fails to start). Creation is made to fail with RLIMIT_NPROC = 0, which binds
+ * only an unprivileged user, so root drops to nobody first (this process is a
+ * forked test). Skips when thread creation cannot be made to fail. */
+typedef struct spawn_race {
+    gn_pool_t *p;
+    pthread_barrier_t start;
+    atomic_int accepted, other;
+} spawn_race_t;
+
+static void *spawn_race_submitter(void *arg)
+{
+    spawn_race_t *r = arg;
+    pthread_barrier_wait(&r->start);
+    for (int i = 0; i < 5000; i++) {
+        int rc = gn_pool_submit(r->p, count_task, NULL);
+        if (rc == 0)
+            atomic_fetch_add(&r->accepted, 1);
+        else if (rc != -EAGAIN)
+            atomic_fetch_add(&r->other, 1);
+    }
+    return NULL;
+}
+
+static void *noop_thread(void *arg)
+{
+    return arg;
+}
+
+START_TEST(pool_spawn_failure_strands_nothing)
+{
+    enum { NSUB = 4 };
+    spawn_race_t r = {0};
+    pthread_t t[NSUB], probe;
+    /* nonblocking: a stranded task filling the queue must not hang a submitter. */
+    gn_pool_options_t o = {.capacity = 4, .nonblocking = true};
+    ck_assert_int_eq(gn_pool_new(&r.p, &o), 0);
+    pthread_barrier_init(&r.start, NULL, NSUB + 1);
+    for (int i = 0; i < NSUB; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, spawn_race_submitter, &r), 0);
+    /* Only the soft limit, so that it can be put back for LeakSanitizer, which
+     * needs a thread at exit. */
+    struct rlimit old, none;
+    ck_assert_int_eq(getrlimit(RLIMIT_NPROC, &old), 0);
+    none = (struct rlimit){0, old.rlim_max};
+    bool limited = setrlimit(RLIMIT_NPROC, &none) == 0 && (getuid() != 0 || setuid(65534) == 0);
+    if (limited && pthread_create(&probe, NULL, noop_thread, NULL) == 0) {
+        pthread_join(probe, NULL);
+        limited = false;
+    }
+    pthread_barrier_wait(&r.start);
+    for (int i = 0; i < NSUB; i++)
+        pthread_join(t[i], NULL);
+    if (!limited) {
+        fprintf(stderr, "pool_spawn_failure_strands_nothing: cannot make thread creation fail, "
+                        "skipped\n");
+    } else {
+        int other = atomic_load(&r.other), accepted = atomic_load(&r.accepted);
+        ck_assert_int_eq(other, 0);
+        ck_assert_int_eq(accepted, 0);
+        ck_assert_uint_eq(gn_pool_queued(r.p), 0);
+        ck_assert_uint_eq(gn_pool_workers(r.p), 0);
+    }
+    gn_pool_free(r.p);
+    pthread_barrier_destroy(&r.start);
+    setrlimit(RLIMIT_NPROC, &old);
 }
 END_TEST
 
@@ -729,6 +802,7 @@ static Suite *pool_suite(void)
     tcase_add_test(w, pool_release_idle_and_twice);
     tcase_add_test(w, pool_nonblocking_overload);
     tcase_add_test(w, pool_max_blocking);
+    tcase_add_test(w, pool_spawn_failure_strands_nothing);
     tcase_add_test(w, pool_capacity_never_exceeded);
     tcase_add_test(w, pool_expiry_purges_idle);
     tcase_add_test(w, pool_no_expiry_keeps_workers);

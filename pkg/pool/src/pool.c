@@ -24,12 +24,14 @@ static int init_sync(gn_pool_t *p)
     pthread_cond_init(&p->work_cv, &ca);
     pthread_cond_init(&p->space_cv, &ca);
     pthread_cond_init(&p->done_cv, &ca);
+    pthread_cond_init(&p->start_cv, &ca);
     pthread_condattr_destroy(&ca);
     return 0;
 }
 
 static void destroy(gn_pool_t *p)
 {
+    pthread_cond_destroy(&p->start_cv);
     pthread_cond_destroy(&p->done_cv);
     pthread_cond_destroy(&p->space_cv);
     pthread_cond_destroy(&p->work_cv);
@@ -46,6 +48,7 @@ static int start_workers(gn_pool_t *p, unsigned n)
     int first = 0;
     GN__ST(p->nworkers, p->nworkers + n);
     GN__ST(p->idle, p->idle + n);
+    p->starting += n;
     pthread_mutex_unlock(&p->lock);
     gn__pool_reap(p);
     unsigned failed = 0;
@@ -58,6 +61,9 @@ static int start_workers(gn_pool_t *p, unsigned n)
     pthread_mutex_lock(&p->lock);
     GN__ST(p->nworkers, p->nworkers - failed);
     GN__ST(p->idle, p->idle - failed);
+    p->starting -= n;
+    if (p->starting == 0)
+        pthread_cond_broadcast(&p->start_cv);
     if (failed > 0 && p->nworkers == 0)
         pthread_cond_broadcast(&p->done_cv);
     return first;
@@ -181,8 +187,12 @@ static void push(gn_pool_t *p, gn_pool_fn fn, void *arg)
     }
 }
 
-/* Lock held. At most one worker is started per submit; the state is checked
- * again after it, since the lock was dropped meanwhile. */
+/* Lock held. At most one worker is started per submit (one more if the pool
+ * has none left after a wait); the state is checked again after it, since the
+ * lock was dropped meanwhile. A task is queued only when a worker that has
+ * really started exists: if every counted worker is still being started by
+ * another thread, that start may fail and leave the task with no worker, so
+ * the submit waits for its outcome first (a thread start, not queue space). */
 static int submit_locked(gn_pool_t *p, gn_pool_fn fn, void *arg)
 {
     bool spawned = false;
@@ -195,12 +205,16 @@ static int submit_locked(gn_pool_t *p, gn_pool_fn fn, void *arg)
                 return rc;
             continue;
         }
-        if (!spawned && p->queued >= p->idle && p->nworkers < p->cap) {
+        if ((!spawned || p->nworkers == 0) && p->queued >= p->idle && p->nworkers < p->cap) {
             spawned = true;
             int rc = start_workers(p, 1);
             /* Without any worker the task would never run: refuse it. */
             if (rc != 0 && p->nworkers == 0)
                 return rc == -ENOMEM ? -ENOMEM : -EAGAIN;
+            continue;
+        }
+        if (p->starting > 0 && p->nworkers == p->starting) {
+            pthread_cond_wait(&p->start_cv, &p->lock);
             continue;
         }
         push(p, fn, arg);

@@ -29,9 +29,13 @@ struct gn_pool {
     pthread_cond_t work_cv;  /* parked workers wait here for tasks */
     pthread_cond_t space_cv; /* blocked submitters wait here for queue room */
     pthread_cond_t done_cv;  /* release waits here for the last worker */
+    pthread_cond_t start_cv; /* submitters wait here for starts in flight */
     gn__task_t *ring;        /* queue_size slots */
     unsigned qsize, head, queued;
     unsigned cap, nworkers, idle, running, parked, waiting;
+    /* Of nworkers, those still being started without the lock by start_workers:
+     * their start may yet fail, so they cannot be counted on to run a task. */
+    unsigned starting;
     unsigned wakes;   /* parked workers signalled but not yet back from the wait */
     bool space_woken; /* waiting submitters were woken and have not waited again */
     unsigned expiry_ms, max_blocking;

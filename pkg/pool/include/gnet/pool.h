@@ -74,7 +74,10 @@ GN_EXPORT void gn_pool_free(gn_pool_t *p);
  * fewer than capacity exist. When the queue is full it waits for space, unless the
  * pool is nonblocking or max_blocking submitters already wait. Any thread,
  * including the pool's own tasks (but a task that blocks here on a full queue
- * of its own pool can deadlock it if every worker does the same).
+ * of its own pool can deadlock it if every worker does the same). Even a
+ * nonblocking submit may wait briefly while another thread starts the pool's
+ * only worker, so that its task is never queued for a worker that then fails
+ * to start.
  * Returns 0, -EINVAL (p or fn NULL), -EAGAIN (queue full and not allowed to
  * wait, or no worker exists and no thread could be started), -ENOMEM (no worker
  * exists and none could be allocated), -ESHUTDOWN (released, also returned to
