@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gnet/netpoll.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -808,6 +809,16 @@ START_TEST(stop_from_task)
 }
 END_TEST
 
+/* Whether the poller's fd is readable right now (what a loop that nests the
+ * poller waits for before it calls gn_poller_polling again). */
+static bool poller_fd_readable(gn_poller_t *p)
+{
+    struct pollfd pf = {.fd = gn_poller_fd(p), .events = POLLIN};
+    int n = poll(&pf, 1, 0);
+    ck_assert_int_ge(n, 0);
+    return n == 1 && (pf.revents & POLLIN) != 0;
+}
+
 typedef struct two {
     gn_poller_t *p;
     int total;
@@ -836,6 +847,8 @@ START_TEST(stop_from_callback)
     ck_assert_int_eq(gn_poller_add_write(t.p, &pb, true), 0);
     ck_assert_int_eq(gn_poller_polling(t.p), 0);
     ck_assert_int_eq(t.total, 1);
+    /* The rest of the batch keeps the fd readable for a nesting loop. */
+    ck_assert(poller_fd_readable(t.p));
     ck_assert_int_eq(gn_poller_polling(t.p), 0);
     ck_assert_int_eq(t.total, 2);
     ck_assert_int_eq(gn_poller_close(t.p), 0);
@@ -843,6 +856,89 @@ START_TEST(stop_from_callback)
     close(a[1]);
     close(b[0]);
     close(b[1]);
+}
+END_TEST
+
+/* A callback that stops polling before the round's task phase leaves tasks
+ * queued and the wake-up in flight (producers skip the eventfd). The poller's
+ * fd must still be readable, or a loop nesting the poller would wait forever
+ * for tasks no later trigger can announce. Two ways to get there: the round
+ * scheduled by the poller itself when the low cap left tasks (no eventfd write
+ * at all), and a wake-up fetched in the same batch, before or after the
+ * stopping event (the eventfd is edge-triggered: it is not reported again). */
+START_TEST(stop_from_callback_keeps_fd_readable)
+{
+    /* 1: the poller-scheduled round. Level-triggered writable: the callback
+     * runs in round 1 (then the task phase leaves 600 - 256 tasks) and stops
+     * in round 2, the non-blocking one. */
+    gn_poller_t *p = open_poller();
+    int a[2];
+    make_pair(a);
+    rec_t r = {.p = p, .stop_at = 2};
+    gn_poll_attachment_t pa = {.fd = a[0], .callback = record_cb, .udata = &r};
+    int n = 0;
+    for (int i = 0; i < 600; i++)
+        ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_LOW, count_task, &n), 0);
+    ck_assert_int_eq(gn_poller_add_write(p, &pa, false), 0);
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(r.calls, 2);
+    ck_assert_uint_eq(r.rounds[1], r.rounds[0] + 1);
+    ck_assert_int_eq(n, 256);
+    ck_assert_int_eq(gn_poller_delete(p, &pa), 0);
+    ck_assert(poller_fd_readable(p));
+    /* Resuming runs the rest without any new wake-up from a producer. */
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_LOW, count_stop_task, &n), 0);
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(n, 601);
+    ck_assert_int_eq(gn_poller_close(p), 0);
+
+    /* 2: the wake-up comes first in the batch (the eventfd became ready before
+     * the socket was added), the callback after it stops. */
+    p = open_poller();
+    r = (rec_t){.p = p, .stop_at = 1};
+    n = 0;
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_HIGH, count_task, &n), 0);
+    ck_assert_int_eq(gn_poller_add_write(p, &pa, false), 0);
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(gn_poller_delete(p, &pa), 0);
+    ck_assert(poller_fd_readable(p));
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_HIGH, count_stop_task, &n), 0);
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(gn_poller_close(p), 0);
+
+    /* 3: the wake-up comes after the stopping callback in the batch (the
+     * socket was ready first), so it is fetched but not dispatched. */
+    p = open_poller();
+    r = (rec_t){.p = p, .stop_at = 1};
+    n = 0;
+    ck_assert_int_eq(gn_poller_add_write(p, &pa, false), 0);
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_HIGH, count_task, &n), 0);
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(gn_poller_delete(p, &pa), 0);
+    ck_assert(poller_fd_readable(p));
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_HIGH, count_stop_task, &n), 0);
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(gn_poller_close(p), 0);
+
+    /* 4: a task's stop (the task phase hands the wake-up back and wakes again). */
+    p = open_poller();
+    n = 0;
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_LOW, count_stop_task, &n), 0);
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_LOW, count_stop_task, &n), 0);
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert(poller_fd_readable(p));
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(gn_poller_close(p), 0);
+    close(a[0]);
+    close(a[1]);
 }
 END_TEST
 
@@ -1064,6 +1160,7 @@ static Suite *netpoll_suite(void)
     tcase_add_test(tk, trigger_from_task);
     tcase_add_test(tk, stop_from_task);
     tcase_add_test(tk, stop_from_callback);
+    tcase_add_test(tk, stop_from_callback_keeps_fd_readable);
     tcase_add_test(tk, close_with_queued_tasks);
     tcase_add_test(tk, many_producers);
     suite_add_tcase(s, tk);

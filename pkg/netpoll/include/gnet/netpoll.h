@@ -214,9 +214,11 @@ GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn f
  * from a callback or task), or the negative errno of epoll_wait/kevent. */
 GN_EXPORT int gn_poller_polling(gn_poller_t *p);
 
-/* The epoll (or kqueue) fd, e.g. to nest the poller in another loop (it becomes
- * readable when events are pending). Owned by the poller: do not close it.
- * Returns the fd or -EINVAL (p NULL). */
+/* The epoll (or kqueue) fd, e.g. to nest the poller in another loop: it becomes
+ * readable when events are pending, and after a stop that left work behind
+ * (the rest of a batch, or tasks), so the nesting loop knows to call
+ * gn_poller_polling again. Owned by the poller: do not close it. Returns the
+ * fd or -EINVAL (p NULL). */
 GN_EXPORT int gn_poller_fd(const gn_poller_t *p);
 
 /* The number of the current round: 0 before the first wait, then incremented
