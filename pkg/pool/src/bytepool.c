@@ -229,12 +229,14 @@ static void *get_class(unsigned c)
 {
     tcache_t *tc = cache();
     void *p = NULL;
-    if (tc != NULL && tc->n[c] == 0)
-        tc->n[c] = depot_pop(c, tc->slot[c], transfer(c));
-    if (tc != NULL && tc->n[c] > 0)
-        p = tc->slot[c][--tc->n[c]];
-    else if (tc == NULL && depot_pop(c, &p, 1) == 0)
-        p = NULL;
+    if (tc == NULL) {
+        (void)depot_pop(c, &p, 1); /* leaves p NULL when the depot is empty */
+    } else {
+        if (tc->n[c] == 0)
+            tc->n[c] = depot_pop(c, tc->slot[c], transfer(c));
+        if (tc->n[c] > 0)
+            p = tc->slot[c][--tc->n[c]];
+    }
     if (p == NULL)
         p = new_block(class_size(c), c);
     return p;
