@@ -174,10 +174,9 @@ GN_EXPORT int gn_socket_apply_options(int fd, const gn_addr_t *addr,
  * left alone and the call fails with -EADDRINUSE (the probe is a connect, so a
  * live server sees one connection that closes at once; the check and the
  * unlink are not atomic against a server starting in between). A dual-stack
- * wildcard on a
- * host without IPv6 falls back to 0.0.0.0.
- * opts may be NULL. Returns the fd, -EINVAL (NULL addr, GN_NET_NONE), or the
- * -errno of the failing step (the fd is closed). */
+ * wildcard on a host without IPv6 falls back to 0.0.0.0. opts may be NULL.
+ * Returns the fd, -EINVAL (NULL addr, GN_NET_NONE), or the -errno of the
+ * failing step (the fd is closed). */
 GN_EXPORT int gn_socket_listen(const gn_addr_t *addr, const gn_socket_options_t *opts);
 
 /* Creates a socket and starts a non-blocking connect to addr. Returns the fd
@@ -244,8 +243,9 @@ GN_EXPORT int gn_socket_bind_device(int fd, const char *ifname);
 
 /* Joins / leaves multicast group (an IPv4 or IPv6 multicast address; the port
  * is ignored) on interface ifindex (0 = the IPv6 group's zone if it has one,
- * else the kernel's choice, which for IPv6 usually fails: give an index). Returns 0, -EINVAL (NULL,
- * not a multicast address, len larger than the storage) or -errno. */
+ * else the kernel's choice, which for IPv6 usually fails: give an index).
+ * Returns 0, -EINVAL (NULL, not a multicast address, len larger than the
+ * storage) or -errno. */
 GN_EXPORT int gn_socket_join_multicast(int fd, const gn_addr_t *group, unsigned ifindex);
 GN_EXPORT int gn_socket_leave_multicast(int fd, const gn_addr_t *group, unsigned ifindex);
 
