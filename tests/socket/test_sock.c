@@ -229,6 +229,43 @@ START_TEST(unix_stale_file_removed)
 }
 END_TEST
 
+/* A hand-built unix address may fill sun_path completely, without a NUL (the
+ * kernel accepts that with len = sizeof(struct sockaddr_un)). The stale-file
+ * check must read the path within len, not as a C string running on into the
+ * rest of the storage: here those bytes are 'b's, which would name another
+ * (missing) file and leave the stale one blocking the listen. */
+START_TEST(unix_stale_file_full_sun_path)
+{
+    char dir[64];
+    tmpdir(dir, sizeof dir);
+    gn_addr_t a = gn_tst_addr("unix://x");
+    struct sockaddr_un *sun = (struct sockaddr_un *)&a.ss;
+    memset(&a.ss, 'b', sizeof a.ss);
+    sun->sun_family = AF_UNIX;
+    size_t n = sizeof sun->sun_path, dl = strlen(dir);
+    memcpy(sun->sun_path, dir, dl);
+    sun->sun_path[dl] = '/';
+    memset(sun->sun_path + dl + 1, 'a', n - dl - 1);
+    a.len = (socklen_t)sizeof *sun;
+    char path[sizeof sun->sun_path + 1];
+    memcpy(path, sun->sun_path, n);
+    path[n] = '\0';
+
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0); /* a server that dies unlinking nothing */
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a.ss, a.len), 0);
+    close(fd);
+    struct stat st;
+    ck_assert_int_eq(lstat(path, &st), 0);
+
+    int lfd = gn_socket_listen(&a, NULL);
+    ck_assert_msg(lfd >= 0, "listen on full-length stale path: %s", gn_socket_strerror(lfd));
+    close(lfd);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 /* A live listener's file and a non-socket file are never removed. */
 START_TEST(unix_live_file_kept)
 {
@@ -369,6 +406,7 @@ TCase *gn_socket_sock_tcase(void)
     tcase_add_test(tc, udp_round_trip);
     tcase_add_test(tc, unix_round_trip);
     tcase_add_test(tc, unix_stale_file_removed);
+    tcase_add_test(tc, unix_stale_file_full_sun_path);
     tcase_add_test(tc, unix_live_file_kept);
 #ifdef __linux__
     tcase_add_test(tc, unix_abstract_round_trip);

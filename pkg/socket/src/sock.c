@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,14 +106,23 @@ static int listen_backlog(void)
 static void remove_stale_unix(const gn_addr_t *addr)
 {
     const struct sockaddr_un *sun = (const struct sockaddr_un *)&addr->ss;
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    /* The path is the bytes within len: sun_path may be full with no NUL
+     * (the kernel accepts that), so it is not read as a C string. */
+    char path[sizeof sun->sun_path + 1];
+    size_t n = addr->len > off ? addr->len - off : 0;
+    if (n > sizeof sun->sun_path)
+        n = sizeof sun->sun_path;
+    memcpy(path, sun->sun_path, n);
+    path[n] = '\0';
     struct stat st;
-    if (sun->sun_path[0] == '\0' || lstat(sun->sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
+    if (path[0] == '\0' || lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
         return;
     int probe = gn__socket_open(AF_UNIX, SOCK_STREAM, 0);
     if (probe < 0)
         return;
     if (connect(probe, (const struct sockaddr *)&addr->ss, addr->len) < 0 && errno == ECONNREFUSED)
-        unlink(sun->sun_path);
+        unlink(path);
     close(probe);
 }
 
