@@ -229,34 +229,32 @@ static void resize_events(gn_poller_t *p)
     p->ev_cap = cap;
 }
 
-/* Whether the task phase of the stopped batch is still owed: the batch held
- * the wake-up (dispatched already, or in its undispatched rest), or the
- * poller scheduled this round itself. Then the poller holds the in-flight flag. */
-static bool tasks_owed(const gn_poller_t *p)
-{
-    if (p->chores)
-        return true;
-    for (int i = p->ev_next; i < p->ev_n; i++) {
-        if (gn__event_attachment(&p->events[i]) == &p->wake_pa)
-            return true;
-    }
-    return false;
-}
-
-/* A callback stopped the batch and left work behind. If the task phase is
- * owed, the wake-up in flight is spent (fetched in this batch, or never
- * written when the poller scheduled this round itself) while the flag stays
- * set: producers skip the eventfd and nothing would make the poller's fd
- * readable although tasks wait. Write it again under the flag the poller
- * holds (still one wake-up in flight). If only the rest of the batch is left
- * (its edge-triggered events will not be reported again), take the flag like
- * a producer. Either way a loop nesting the poller sees the fd readable and
- * resumes it; a failed write only costs that. Stops are rare: the scan of the
- * batch's rest costs nothing on the polling path. */
+/* A callback stopped the batch and left work behind; a loop nesting the
+ * poller must see its fd readable to resume it.
+ *
+ * If the task phase is owed (the batch held the wake-up, dispatched or still
+ * in its rest, or the poller scheduled this round itself), the poller holds
+ * the in-flight flag but the wake-up is spent (edge-triggered: not reported
+ * again) or was never written, so producers skip the eventfd and nothing
+ * would make the fd readable although tasks wait. The phase moves to a fresh
+ * wake-up written under the flag the poller holds: the wake-up of the rest is
+ * invalidated and chores cleared, so the tasks run when the new one is
+ * fetched (the wait after the rest, which does not block) and exactly one
+ * wake-up stays in flight. Should the write fail, the phase stays in this
+ * batch (a resume still runs it; only the fd stays quiet).
+ *
+ * If only the rest of the batch is left, take the flag like a producer. */
 static int stopped_in_batch(gn_poller_t *p, int rc)
 {
-    if (tasks_owed(p))
-        (void)gn__backend_wake(p);
+    bool owed = p->chores;
+    for (int i = p->ev_next; i < p->ev_n; i++) {
+        if (gn__event_attachment(&p->events[i]) == &p->wake_pa) {
+            gn__event_invalidate(&p->events[i]);
+            owed = true;
+        }
+    }
+    if (owed)
+        p->chores = gn__backend_wake(p) != 0;
     else if (p->ev_next < p->ev_n)
         wake_once(p);
     return rc;
