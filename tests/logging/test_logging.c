@@ -518,6 +518,40 @@ START_TEST(test_rotation_no_backup)
 }
 END_TEST
 
+/* A rotation that cannot open the new file (here: out of descriptors) keeps
+ * writing to the current file under its own name, loses no backup, and the
+ * next rotation after the cause is gone starts a fresh file again. */
+START_TEST(test_rotation_open_failure)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "nofd.log");
+    gn_logger_t *l = file_logger(path, 1000, 100);
+    log_seq(l, 0, 30);
+    struct rlimit rl = {64, 64};
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    int fillers[64], nfill = 0;
+    while (nfill < 64 && (fillers[nfill] = dup(0)) >= 0)
+        nfill++;
+    ck_assert_int_lt(nfill, 64);
+    for (long i = 30; i < 60; i++)
+        (void)gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "seq %ld %040d", i, 0);
+    while (nfill > 0)
+        close(fillers[--nfill]);
+    log_seq(l, 60, 100);
+    gn_logger_free(l);
+    /* Rotation works again: the current file is a fresh one, within bounds. */
+    ck_assert_msg(exists(path), "%s missing after recovery", path);
+    ck_assert_int_le(file_size(path), 1000);
+    long count = 0;
+    ck_assert_int_eq(check_sequence(path, 100, 0, &count), 0);
+    ck_assert_int_eq(count, 100);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
 START_TEST(test_rotation_oversized_line)
 {
     dir_setup();
@@ -1032,6 +1066,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_rotation_huge_backups);
     tcase_add_test(tc, test_rotation_no_backup);
     tcase_add_test(tc, test_rotation_oversized_line);
+    tcase_add_test(tc, test_rotation_open_failure);
     tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_long_lines);
     tcase_add_test(tc, test_truncation_marked);

@@ -89,8 +89,12 @@ static int gn__shift_backups(struct gn_logger *l)
 }
 
 /* Starts a new file. The old descriptor stays open until the new file is, so
- * that when anything fails the next lines still land somewhere (the old file,
- * under its new name) rather than being lost. Called with l->mu held. */
+ * that when anything fails the next lines still land somewhere rather than
+ * being lost. When the new file cannot be opened (EMFILE, ENOSPC), the current
+ * file goes back to its own name: left as path.1 with no path, every later
+ * rotation would fail on the missing path and the file would grow without
+ * bound. The gap left at path.1 stops the next shift, so no backup is lost.
+ * Called with l->mu held. */
 static int gn__rotate(struct gn_logger *l)
 {
     if (l->max_backups == 0) {
@@ -105,8 +109,10 @@ static int gn__rotate(struct gn_logger *l)
     if (rc < 0)
         return rc;
     int fd = gn__open_append(l->path);
-    if (fd < 0)
+    if (fd < 0) {
+        (void)rename(l->name_a, l->path); /* name_a is still "path.1" */
         return fd;
+    }
     close(l->fd);
     l->fd = fd;
     l->size = 0;
