@@ -160,6 +160,16 @@ static inline gn__node_t *gn__node_get(gn__hprec_t *r)
     return gn__node_refill(r);
 }
 
+/* The first step of every push: the calling thread's record in *rp and a free
+ * node from its cache. NULL (nothing taken) when the thread's first record or
+ * a node could not be allocated; the caller reports -ENOMEM. */
+static inline gn__node_t *gn__node_take(gn__hprec_t **rp)
+{
+    gn__hprec_t *r = gn__hp_rec();
+    *rp = r;
+    return GN__LIKELY(r != NULL) ? gn__node_get(r) : NULL;
+}
+
 /* Returns a node that no thread references to the thread's cache. */
 static inline void gn__node_put(gn__hprec_t *r, gn__node_t *n)
 {

@@ -50,10 +50,8 @@ int gn_mpscq_push(gn_mpscq_t *q, gn_task_fn fn, void *arg)
 {
     if (GN__UNLIKELY(q == NULL || fn == NULL))
         return -EINVAL;
-    gn__hprec_t *r = gn__hp_rec();
-    if (GN__UNLIKELY(r == NULL))
-        return -ENOMEM;
-    gn__node_t *n = gn__node_get(r);
+    gn__hprec_t *r;
+    gn__node_t *n = gn__node_take(&r);
     if (GN__UNLIKELY(n == NULL))
         return -ENOMEM;
     n->v.task.fn = fn;

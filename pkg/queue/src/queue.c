@@ -28,10 +28,8 @@ int gn_queue_enqueue(gn_queue_t *q, void *item)
 {
     if (GN__UNLIKELY(q == NULL || item == NULL))
         return -EINVAL;
-    gn__hprec_t *r = gn__hp_rec();
-    if (GN__UNLIKELY(r == NULL))
-        return -ENOMEM;
-    gn__node_t *n = gn__node_get(r);
+    gn__hprec_t *r;
+    gn__node_t *n = gn__node_take(&r);
     if (GN__UNLIKELY(n == NULL))
         return -ENOMEM;
     n->v.item = item;
