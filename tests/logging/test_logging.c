@@ -552,6 +552,42 @@ START_TEST(test_rotation_open_failure)
 }
 END_TEST
 
+/* A log file removed by someone else (an operator, a cleanup script) must not
+ * stop rotation: the next rotation starts a new file at path instead of
+ * failing on the missing name forever and writing to the unlinked file. */
+START_TEST(test_rotation_file_removed)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "gone.log");
+    gn_logger_t *l = file_logger(path, 1000, 3);
+    log_seq(l, 0, 5);
+    ck_assert_int_eq(unlink(path), 0);
+    log_seq(l, 5, 40);
+    gn_logger_free(l);
+    ck_assert_msg(exists(path), "%s missing after rotation", path);
+    long count = 0;
+    long first = check_sequence(path, 3, 1000, &count);
+    ck_assert_int_gt(first, 5);
+    ck_assert_int_eq(first + count, 40);
+
+    /* The same without backups (where rotation truncates in place). */
+    path_in_dir(path, sizeof path, "gone0.log");
+    l = file_logger(path, 1000, 0);
+    log_seq(l, 0, 5);
+    ck_assert_int_eq(unlink(path), 0);
+    log_seq(l, 5, 40);
+    gn_logger_free(l);
+    ck_assert_msg(exists(path), "%s missing after rotation", path);
+    first = check_sequence(path, 0, 1000, &count);
+    ck_assert_int_gt(first, 5);
+    ck_assert_int_eq(first + count, 40);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
 START_TEST(test_rotation_oversized_line)
 {
     dir_setup();
@@ -1067,6 +1103,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_rotation_no_backup);
     tcase_add_test(tc, test_rotation_oversized_line);
     tcase_add_test(tc, test_rotation_open_failure);
+    tcase_add_test(tc, test_rotation_file_removed);
     tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_long_lines);
     tcase_add_test(tc, test_truncation_marked);

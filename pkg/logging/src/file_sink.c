@@ -97,7 +97,11 @@ static int gn__shift_backups(struct gn_logger *l)
  * Called with l->mu held. */
 static int gn__rotate(struct gn_logger *l)
 {
-    if (l->max_backups == 0) {
+    /* The current file may have been removed by someone else (an operator, a
+     * cleanup script): there is nothing to keep then, and renaming the missing
+     * path would fail on every line while they went to the unlinked file. */
+    bool present = access(l->path, F_OK) == 0;
+    if (present && l->max_backups == 0) {
         /* No backup to keep: start the same file over (O_APPEND writes then
          * land at offset 0). */
         if (ftruncate(l->fd, 0) < 0)
@@ -105,12 +109,13 @@ static int gn__rotate(struct gn_logger *l)
         l->size = 0;
         return 0;
     }
-    int rc = gn__shift_backups(l);
+    int rc = present ? gn__shift_backups(l) : 0;
     if (rc < 0)
         return rc;
     int fd = gn__open_append(l->path);
     if (fd < 0) {
-        (void)rename(l->name_a, l->path); /* name_a is still "path.1" */
+        if (present)
+            (void)rename(l->name_a, l->path); /* name_a is still "path.1" */
         return fd;
     }
     close(l->fd);
