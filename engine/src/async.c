@@ -58,8 +58,10 @@ static int async_task(void *arg)
     gn_conn_t *c = gn__conn_lookup(l, t->id);
     int err = c == NULL ? GN_ECLOSED : run_op(t, &c);
     release_owned(t);
-    if (t->cb != NULL)
+    if (t->cb != NULL) {
         t->cb(c, err, t->udata);
+        gn__scratch_reset(l); /* cb may have peeked c's ring */
+    }
     free(t);
     gn__loop_run_closes(l);
     return l->stopped ? GN_POLL_STOP : 0;

@@ -148,6 +148,7 @@ void gn__conn_close_now(gn_conn_t *c, int err)
         gn_action_t a = eng->h.on_close(c, err);
         if (a == GN_SHUTDOWN)
             gn__engine_request_stop(eng);
+        gn__scratch_reset(l); /* on_close may have peeked a wrapped ring */
     }
     close(c->pa.fd);
     gn_ringbuf_release(&c->in);

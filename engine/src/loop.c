@@ -38,6 +38,7 @@ void gn__loop_release(gn__loop_t *l)
         (void)gn_poller_close(l->poller); /* drops queued tasks, see task_drop */
         l->poller = NULL;
     }
+    gn__scratch_reset(l);
     free(l->slots);
     free(l->rbuf);
     free(l->scratch);
