@@ -61,22 +61,21 @@ gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id)
 }
 
 /* Options on each accepted socket: only the ones asked for (nodelay is on
- * by default for TCP), one setsockopt each. Failures are logged, not fatal. */
+ * by default for TCP), through gnet-socket, which skips what does not apply
+ * to a unix socket. Failures are logged, not fatal. */
 static void apply_conn_options(gn_engine_t *eng, int fd)
 {
     const gn_options_t *o = &eng->o;
-    int rc = 0;
-    if (eng->addr.network != GN_NET_UNIX) {
-        if (o->tcp_nodelay != GN_NODELAY_OFF)
-            rc = gn_socket_set_nodelay(fd, true);
-        if (rc == 0 && o->tcp_keepalive_s > 0)
-            rc = gn_socket_set_keepalive(fd, true, o->tcp_keepalive_s, o->tcp_keepalive_intvl_s,
-                                         o->tcp_keepalive_cnt);
-    }
-    if (rc == 0 && o->socket_recv_buffer > 0)
-        rc = gn_socket_set_recv_buffer(fd, o->socket_recv_buffer);
-    if (rc == 0 && o->socket_send_buffer > 0)
-        rc = gn_socket_set_send_buffer(fd, o->socket_send_buffer);
+    gn_socket_options_t so = {
+        .recv_buffer = o->socket_recv_buffer,
+        .send_buffer = o->socket_send_buffer,
+        .nodelay = o->tcp_nodelay != GN_NODELAY_OFF,
+        .keepalive = o->tcp_keepalive_s > 0,
+        .keepalive_idle_s = o->tcp_keepalive_s,
+        .keepalive_intvl_s = o->tcp_keepalive_intvl_s,
+        .keepalive_cnt = o->tcp_keepalive_cnt,
+    };
+    int rc = gn_socket_apply_options(fd, &eng->addr, &so);
     if (rc < 0)
         GN__LOG(eng, GN_LOG_WARN, "gnet: socket options on accepted fd %d: %s", fd,
                 gn_strerror(rc));
