@@ -93,6 +93,19 @@ START_TEST(test_async_write_and_closed_handle)
                      GN_ECLOSED);
     ck_assert_int_eq(gn_conn_async_write(NULL, id, "x", 1, NULL, NULL), -EINVAL);
     ck_assert_int_eq(gn_conn_async_write(eng, id, NULL, 1, NULL, NULL), -EINVAL);
+    /* garbage on a valid loop: a slot past the table, a generation that never
+     * was, every bit set but the loop's: reported, never dereferenced */
+    gn_conn_id_t loop0 = id & ((gn_conn_id_t)0xff << 56);
+    gn_conn_id_t junk[] = {loop0 | (gn_conn_id_t)0xffffff << 32 | 1,
+                           (id & ~(gn_conn_id_t)0xffffffffu) | 0xfffffff0u,
+                           loop0 | (((gn_conn_id_t)1 << 56) - 1), loop0 | (gn_conn_id_t)1 << 32};
+    for (size_t k = 0; k < sizeof junk / sizeof junk[0]; k++) {
+        result_t rj = {0};
+        ck_assert_int_eq(gn_conn_async_wake(eng, junk[k], record, &rj), 0);
+        ck_assert(wait_atomic(&rj.calls, 1, 5000));
+        ck_assert_int_eq(atomic_load(&rj.err), GN_ECLOSED);
+        ck_assert_int_eq(atomic_load(&rj.had_conn), 0);
+    }
     srv_stop();
 }
 END_TEST
