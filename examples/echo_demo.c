@@ -63,7 +63,7 @@ typedef struct client {
     size_t off;       /* window into the pattern for the current message */
 } client_t;
 
-static int run_rc;
+static atomic_int run_rc; /* read by main while the server thread starts */
 static void *server_main(void *arg)
 {
     gn_options_t *o = arg;
