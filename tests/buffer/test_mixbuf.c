@@ -232,6 +232,49 @@ START_TEST(mix_elastic_holds_nothing_when_idle)
 }
 END_TEST
 
+/* The ring's allocation, not only its contents, stays within max_static,
+ * whichever call fills it (write, writev, read_fd): the growth policy's steps
+ * (x2, x1.25) would otherwise overshoot it (64 KiB would end at 74501). */
+START_TEST(mix_ring_cap_within_max_static)
+{
+    static const size_t limits[] = {100, 1500, 5000, 32 * 1024, 64 * 1024};
+    unsigned char data[1000];
+    bt_pattern(data, sizeof(data), 5);
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        gn_mixbuf_t mb;
+        gn_mixbuf_init(&mb, limits[i]);
+        while (gn_listbuf_empty(&mb.list)) {
+            size_t k = 1 + gn_mixbuf_buffered(&mb) % 999;
+            if (gn_mixbuf_buffered(&mb) % 2 == 0) {
+                ck_assert_int_eq(gn_mixbuf_write(&mb, data, k), 0);
+            } else {
+                struct iovec v[2] = {{data, k / 2}, {data, k - k / 2}};
+                ck_assert_int_eq(gn_mixbuf_writev(&mb, v, 2), 0);
+            }
+            ck_assert_uint_le(gn_ringbuf_cap(&mb.ring), limits[i]);
+        }
+        gn_mixbuf_release(&mb);
+
+        int sv[2];
+        bt_socketpair(sv, 4096);
+        gn_mixbuf_init(&mb, limits[i]);
+        while (gn_listbuf_empty(&mb.list)) {
+            ck_assert_int_eq(write(sv[0], data, 700), 700);
+            /* The ring takes what fits, the list the rest on the next call. */
+            for (size_t got = 0; got < 700;) {
+                ssize_t r = gn_mixbuf_read_fd(&mb, sv[1], SIZE_MAX);
+                ck_assert_int_gt(r, 0);
+                got += (size_t)r;
+                ck_assert_uint_le(gn_ringbuf_cap(&mb.ring), limits[i]);
+            }
+        }
+        gn_mixbuf_release(&mb);
+        close(sv[0]);
+        close(sv[1]);
+    }
+}
+END_TEST
+
 TCase *gn_tc_mixbuf(void)
 {
     TCase *tc = tcase_create("mixbuf");
@@ -241,5 +284,6 @@ TCase *gn_tc_mixbuf(void)
     tcase_add_test(tc, mix_peek_short_iov_array);
     tcase_add_test(tc, mix_fd_roundtrip_partial);
     tcase_add_test(tc, mix_elastic_holds_nothing_when_idle);
+    tcase_add_test(tc, mix_ring_cap_within_max_static);
     return tc;
 }

@@ -27,6 +27,14 @@ struct gn_listbuf;
  * nothing. Returns 0 or -ENOMEM. */
 int gn__listbuf_append_iov(struct gn_listbuf *lb, const struct iovec *iov, size_t total);
 
+struct gn_ringbuf;
+/* gn_ringbuf_reserve, but a growth never makes the capacity larger than limit
+ * (or than buffered + n, if that is larger). Returns 0 or -ENOMEM (nothing
+ * changed). Lets a mixed buffer keep its ring's allocation within max_static. */
+int gn__ringbuf_reserve_max(struct gn_ringbuf *rb, size_t n, size_t limit);
+/* gn_ringbuf_read_fd, its growth kept within limit as above. */
+ssize_t gn__ringbuf_read_fd_max(struct gn_ringbuf *rb, int fd, size_t max, size_t limit);
+
 /* Largest number of iovecs the fd functions pass to one system call. */
 #define GN__IOV_MAX 1024
 

@@ -79,8 +79,10 @@ int gn_mixbuf_write(gn_mixbuf_t *mb, const void *p, size_t n)
         return -EINVAL;
     if (n == 0)
         return 0;
-    if (fits_ring(mb, n))
-        return gn_ringbuf_write(&mb->ring, p, n);
+    if (fits_ring(mb, n)) {
+        int rc = gn__ringbuf_reserve_max(&mb->ring, n, mb->max_static);
+        return rc != 0 ? rc : gn_ringbuf_write(&mb->ring, p, n);
+    }
     if (too_big(mb, n))
         return -ENOMEM;
     return gn_listbuf_push_back(&mb->list, p, n);
@@ -94,8 +96,10 @@ int gn_mixbuf_writev(gn_mixbuf_t *mb, const struct iovec *iov, int iovcnt)
     int rc = gn__iov_total(iov, iovcnt, &total);
     if (rc != 0 || total == 0)
         return rc;
-    if (fits_ring(mb, total))
-        return gn_ringbuf_writev(&mb->ring, iov, iovcnt);
+    if (fits_ring(mb, total)) {
+        rc = gn__ringbuf_reserve_max(&mb->ring, total, mb->max_static);
+        return rc != 0 ? rc : gn_ringbuf_writev(&mb->ring, iov, iovcnt);
+    }
     if (too_big(mb, total))
         return -ENOMEM;
     return gn__listbuf_append_iov(&mb->list, iov, total);
@@ -191,7 +195,7 @@ ssize_t gn_mixbuf_read_fd(gn_mixbuf_t *mb, int fd, size_t max)
         return 0;
     if (mb->list.bytes == 0 && mb->ring.len < mb->max_static) {
         size_t room = mb->max_static - mb->ring.len;
-        return gn_ringbuf_read_fd(&mb->ring, fd, max < room ? max : room);
+        return gn__ringbuf_read_fd_max(&mb->ring, fd, max < room ? max : room, mb->max_static);
     }
     ssize_t n = gn_listbuf_read_fd(&mb->list, fd, max);
     settle(mb);

@@ -95,13 +95,28 @@ static int relocate(gn_ringbuf_t *rb, size_t newcap)
     return 0;
 }
 
-/* Makes room for n more bytes; n > cap - len. */
-static int grow(gn_ringbuf_t *rb, size_t n)
+/* Makes room for n more bytes (n > cap - len), the new capacity following the
+ * policy but kept within limit when len + n fits there. */
+static int grow_max(gn_ringbuf_t *rb, size_t n, size_t limit)
 {
     /* Counts are returned as ssize_t, so the ring never holds more than that. */
     if (n > (size_t)SSIZE_MAX - rb->len)
         return -ENOMEM;
-    return relocate(rb, next_cap(rb->cap, rb->len + n));
+    size_t need = rb->len + n;
+    size_t cap = next_cap(rb->cap, need);
+    if (cap > limit)
+        cap = limit > need ? limit : need;
+    return relocate(rb, cap);
+}
+
+static int grow(gn_ringbuf_t *rb, size_t n)
+{
+    return grow_max(rb, n, SIZE_MAX);
+}
+
+int gn__ringbuf_reserve_max(gn_ringbuf_t *rb, size_t n, size_t limit)
+{
+    return n <= rb->cap - rb->len ? 0 : grow_max(rb, n, limit);
 }
 
 /* Copies n bytes in at the tail; the room is there. */
@@ -326,7 +341,7 @@ static int clip_iov(struct iovec iov[2], int cnt, size_t max)
     return cnt;
 }
 
-ssize_t gn_ringbuf_read_fd(gn_ringbuf_t *rb, int fd, size_t max)
+ssize_t gn__ringbuf_read_fd_max(gn_ringbuf_t *rb, int fd, size_t max, size_t limit)
 {
     struct iovec iov[2];
     if (rb == NULL || fd < 0)
@@ -334,7 +349,7 @@ ssize_t gn_ringbuf_read_fd(gn_ringbuf_t *rb, int fd, size_t max)
     if (max == 0)
         return 0;
     size_t want = max < GN_RINGBUF_MIN_READ ? max : GN_RINGBUF_MIN_READ;
-    int rc = gn_ringbuf_reserve(rb, want);
+    int rc = gn__ringbuf_reserve_max(rb, want, limit);
     if (rc != 0)
         return rc;
     int cnt = clip_iov(iov, gn_ringbuf_space(rb, iov), max);
@@ -344,6 +359,11 @@ ssize_t gn_ringbuf_read_fd(gn_ringbuf_t *rb, int fd, size_t max)
     else if (rb->len == 0)
         drained(rb); /* elastic: do not keep the room made for nothing */
     return n;
+}
+
+ssize_t gn_ringbuf_read_fd(gn_ringbuf_t *rb, int fd, size_t max)
+{
+    return gn__ringbuf_read_fd_max(rb, fd, max, SIZE_MAX);
 }
 
 ssize_t gn_ringbuf_write_fd(gn_ringbuf_t *rb, int fd)

@@ -11,9 +11,11 @@
  * than n and the list less, and its WriteTo skipped the list when the ring was
  * empty; neither happens here).
  *
- * The ring follows the growth policy of <gnet/ringbuf.h>, the list the block
- * policy of <gnet/listbuf.h>. In elastic mode (gn_mixbuf_set_elastic) the buffer
- * frees all its memory whenever it drains, so an idle owner holds none.
+ * The ring follows the growth policy of <gnet/ringbuf.h>, except that its
+ * allocation never passes max_static (a step that would is cut there); the list
+ * the block policy of <gnet/listbuf.h>. In elastic mode (gn_mixbuf_set_elastic)
+ * the buffer frees all its memory whenever it drains, so an idle owner holds
+ * none.
  *
  * Thread rule: a mixed buffer is a single-threaded object; nothing here is
  * thread-safe. Distinct buffers may be used on distinct threads.
