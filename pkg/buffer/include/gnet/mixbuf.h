@@ -77,7 +77,8 @@ GN_EXPORT void gn_mixbuf_shrink(gn_mixbuf_t *mb);
 GN_EXPORT int gn_mixbuf_write(gn_mixbuf_t *mb, const void *p, size_t n);
 
 /* Appends copies of the iovcnt buffers of iov, all or nothing, in one place (ring
- * or list, as gn_mixbuf_write decides for their total). Returns 0, -EINVAL (mb
+ * or list, as gn_mixbuf_write decides for their total). As there, no iov_base
+ * may point into this buffer's ring. Returns 0, -EINVAL (mb
  * NULL, iov NULL with iovcnt > 0, iovcnt < 0, iov_base NULL with iov_len > 0,
  * lengths that overflow) or -ENOMEM. */
 GN_EXPORT int gn_mixbuf_writev(gn_mixbuf_t *mb, const struct iovec *iov, int iovcnt);

@@ -97,7 +97,8 @@ GN_EXPORT void gn_ringbuf_shrink(gn_ringbuf_t *rb);
 GN_EXPORT int gn_ringbuf_write(gn_ringbuf_t *rb, const void *p, size_t n);
 
 /* Appends the iovcnt buffers of iov in order, all or nothing (one growth at
- * most). Returns 0, -EINVAL (rb NULL, iov NULL with iovcnt > 0, iovcnt < 0, an
+ * most). As for gn_ringbuf_write, no iov_base may point into this ring's own
+ * memory. Returns 0, -EINVAL (rb NULL, iov NULL with iovcnt > 0, iovcnt < 0, an
  * iov_base NULL with iov_len > 0, lengths that overflow) or -ENOMEM. */
 GN_EXPORT int gn_ringbuf_writev(gn_ringbuf_t *rb, const struct iovec *iov, int iovcnt);
 
