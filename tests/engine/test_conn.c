@@ -168,6 +168,47 @@ START_TEST(test_shutdown_action)
 }
 END_TEST
 
+/* on_close that writes, closes and returns GN_SHUTDOWN: the writes and the
+ * close say GN_ECLOSED, the engine stops, the other connection gets
+ * GN_ESHUTDOWN, and every connection is closed exactly once. */
+static atomic_int busy_close_eof, busy_close_shutdown;
+
+static gn_action_t busy_close(gn_conn_t *c, int err)
+{
+    atomic_fetch_add(&S.closes, 1);
+    ck_assert_int_eq(gn_conn_write(c, "x", 1), GN_ECLOSED);
+    struct iovec iov = {"y", 1};
+    ck_assert_int_eq(gn_conn_writev(c, &iov, 1), GN_ECLOSED);
+    ck_assert_int_eq(gn_conn_flush(c), GN_ECLOSED);
+    ck_assert_int_eq(gn_conn_close(c), GN_ECLOSED);
+    if (err == GN_EEOF) {
+        atomic_fetch_add(&busy_close_eof, 1);
+        return GN_SHUTDOWN;
+    }
+    ck_assert_int_eq(err, GN_ESHUTDOWN);
+    atomic_fetch_add(&busy_close_shutdown, 1);
+    return GN_SHUTDOWN; /* a second stop from on_close: ignored */
+}
+
+START_TEST(test_shutdown_from_close)
+{
+    srv_init("tcp", M_WRITE);
+    S.h.on_close = busy_close;
+    S.h.on_shutdown = second_stop_shutdown;
+    srv_start();
+    int keep = cli_connect(), fd = cli_connect();
+    ck_assert(wait_count(2, 5000));
+    close(fd);
+    ck_assert(cli_wait_eof(keep, 5000));
+    srv_join();
+    close(keep);
+    ck_assert_int_eq(atomic_load(&busy_close_eof), 1);
+    ck_assert_int_eq(atomic_load(&busy_close_shutdown), 1);
+    ck_assert_int_eq(atomic_load(&S.closes), 2);
+    ck_assert_int_eq(atomic_load(&S.shutdowns), 1);
+}
+END_TEST
+
 /* ---- stop from another thread with 100 idle clients ---- */
 
 START_TEST(test_stop_with_clients)
@@ -524,6 +565,7 @@ void add_conn_tests(Suite *s)
     tcase_add_loop_test(tc, test_close_from_traffic, 0, 2);
     tcase_add_test(tc, test_close_idempotent);
     tcase_add_loop_test(tc, test_shutdown_action, 0, 3);
+    tcase_add_test(tc, test_shutdown_from_close);
     tcase_add_test(tc, test_stop_with_clients);
     tcase_add_loop_test(tc, test_one_byte_client, 0, 2);
     tcase_add_test(tc, test_peek_in_close_wrapped);
