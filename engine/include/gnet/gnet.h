@@ -208,7 +208,10 @@ GN_EXPORT int gn_engine_stop(gn_engine_t *eng);
 GN_EXPORT size_t gn_engine_count_connections(const gn_engine_t *eng);
 
 /* A close-on-exec duplicate of the (first) listener fd; the caller owns it.
- * Any thread. Returns the fd, -EINVAL or -errno. */
+ * Any thread, from on_boot until a stop is requested: the stop closes the
+ * listener, after which the call may fail (-EBADF) or, if the number was
+ * reused meanwhile, duplicate an unrelated fd. Returns the fd, -EINVAL or
+ * -errno. */
 GN_EXPORT int gn_engine_dup(const gn_engine_t *eng);
 
 /* The handler's udata. Any thread. */
