@@ -240,11 +240,7 @@ int gn_ringbuf_writev(gn_ringbuf_t *rb, const struct iovec *iov, int iovcnt)
 
 int gn_ringbuf_reserve(gn_ringbuf_t *rb, size_t n)
 {
-    if (rb == NULL)
-        return -EINVAL;
-    if (n <= rb->cap - rb->len)
-        return 0;
-    return grow(rb, n);
+    return rb != NULL ? gn__ringbuf_reserve_max(rb, n, SIZE_MAX) : -EINVAL;
 }
 
 ssize_t gn_ringbuf_read(gn_ringbuf_t *rb, void *p, size_t n)
