@@ -169,7 +169,9 @@ GN_EXPORT const char *gn_log_level_string(gn_log_level_t level);
 
 /* True when `level` would be logged by `logger` (NULL: the default). Inline:
  * one relaxed atomic load and a compare, so the macros below cost one
- * predictable branch when the level is off. */
+ * predictable branch when the level is off. A NULL logger adds a call to
+ * gn_log_default() (an atomic load and pthread_once); code that logs on a hot
+ * path should keep the logger pointer instead. */
 static inline bool gn_logger_enabled(gn_logger_t *logger, gn_log_level_t level)
 {
     if (logger == NULL)
