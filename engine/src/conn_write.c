@@ -56,17 +56,20 @@ static ssize_t sock_writev(int fd, const struct iovec *iov, int iovcnt)
     return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 }
 
-static void set_out_interest(gn_conn_t *c, bool on)
+/* Arms or drops EPOLLOUT when it changes. A failure marks the connection to
+ * close with that error and returns it, so a write can report it. */
+static int set_out_interest(gn_conn_t *c, bool on)
 {
     if (on == ((c->flags & GN__C_OUT_ARMED) != 0))
-        return;
+        return 0;
     gn_poller_t *p = c->loop->poller;
     int rc = on ? gn_poller_mod_read_write(p, &c->pa, false) : gn_poller_mod_read(p, &c->pa, false);
     if (rc < 0) {
         gn__conn_mark_close(c, rc);
-        return;
+        return rc;
     }
     c->flags ^= GN__C_OUT_ARMED;
+    return 0;
 }
 
 /* Sends what the outbound buffer holds with one vectored write; frees the
@@ -161,8 +164,8 @@ ssize_t gn_conn_writev(gn_conn_t *c, const struct iovec *iov, int iovcnt)
         rc = buffer_rest(c, iov, iovcnt, sent);
     if (rc < 0)
         return fail(c, rc);
-    set_out_interest(c, true);
-    return total;
+    rc = set_out_interest(c, true);
+    return rc < 0 ? rc : total;
 }
 
 ssize_t gn_conn_write(gn_conn_t *c, const void *p, size_t n)
