@@ -4,6 +4,7 @@
  * malloc in steady state. Worker threads never call ck_assert: they record
  * failures in atomics that the test thread asserts on. */
 #include "gn_test.h"
+#include "queue_test.h"
 
 #include <errno.h>
 #include <gnet/queue.h>
@@ -31,12 +32,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int nop(void *arg)
-{
-    (void)arg;
-    return 0;
-}
-
 static int other(void *arg)
 {
     (void)arg;
@@ -48,7 +43,7 @@ START_TEST(test_mpscq_bad_input)
     gn_mpscq_t *q = NULL;
     gn_task_t t;
     ck_assert_int_eq(gn_mpscq_new(NULL), -EINVAL);
-    ck_assert_int_eq(gn_mpscq_push(NULL, nop, NULL), -EINVAL);
+    ck_assert_int_eq(gn_mpscq_push(NULL, task_nop, NULL), -EINVAL);
     ck_assert(!gn_mpscq_pop(NULL, &t));
     ck_assert_uint_eq(gn_mpscq_collect(NULL), 0);
     ck_assert(gn_mpscq_empty(NULL));
@@ -58,11 +53,11 @@ START_TEST(test_mpscq_bad_input)
     ck_assert_int_eq(gn_mpscq_new(&q), 0);
     ck_assert_int_eq(gn_mpscq_push(q, NULL, &t), -EINVAL);
     ck_assert(gn_mpscq_empty(q));
-    ck_assert_int_eq(gn_mpscq_push(q, nop, NULL), 0); /* NULL arg is fine */
-    ck_assert(!gn_mpscq_pop(q, NULL));                /* NULL out: nothing removed */
+    ck_assert_int_eq(gn_mpscq_push(q, task_nop, NULL), 0); /* NULL arg is fine */
+    ck_assert(!gn_mpscq_pop(q, NULL));                     /* NULL out: nothing removed */
     ck_assert_uint_eq(gn_mpscq_len(q), 1);
     ck_assert(gn_mpscq_pop(q, &t));
-    ck_assert(t.fn == nop && t.arg == NULL);
+    ck_assert(t.fn == task_nop && t.arg == NULL);
     ck_assert(!gn_mpscq_pop(q, &t));
     gn_mpscq_free(q, NULL, NULL);
 }
@@ -79,19 +74,19 @@ START_TEST(test_mpscq_fifo_and_collect)
     for (int round = 0; round < 50; round++) {
         unsigned burst = 1 + (unsigned)(round * 37) % 300;
         for (unsigned i = 0; i < burst; i++, pushed++)
-            ck_assert_int_eq(gn_mpscq_push(q, pushed % 2 ? other : nop, ARG(0, pushed)), 0);
+            ck_assert_int_eq(gn_mpscq_push(q, pushed % 2 ? other : task_nop, ARG(0, pushed)), 0);
         ck_assert(!gn_mpscq_empty(q));
         ck_assert_uint_eq(gn_mpscq_len(q), pushed - popped);
         /* Pop half, leaving the rest in the private batch behind new pushes. */
         for (unsigned i = 0; i < burst / 2; i++, popped++) {
             ck_assert(gn_mpscq_pop(q, &t));
             ck_assert_ptr_eq(t.arg, ARG(0, popped));
-            ck_assert(t.fn == (popped % 2 ? other : nop));
+            ck_assert(t.fn == (popped % 2 ? other : task_nop));
         }
     }
     size_t snap = gn_mpscq_collect(q);
     ck_assert_uint_eq(snap, pushed - popped);
-    ck_assert_int_eq(gn_mpscq_push(q, nop, ARG(1, 0)), 0);
+    ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(1, 0)), 0);
     for (size_t i = 0; i < snap; i++, popped++) {
         ck_assert(gn_mpscq_pop(q, &t));
         ck_assert_ptr_eq(t.arg, ARG(0, popped));
@@ -122,7 +117,7 @@ static void *mpsc_producer(void *arg)
     struct mpsc *m = arg;
     unsigned id = atomic_fetch_add(&m->next_id, 1);
     for (uint64_t s = 0; s < m->per_producer; s++) {
-        if (gn_mpscq_push(m->q, nop, ARG(id, s)) != 0)
+        if (gn_mpscq_push(m->q, task_nop, ARG(id, s)) != 0)
             atomic_store(&m->bad, 1);
         /* Yield now and then so that under TSan (one thread at a time) the
          * consumer interleaves with producers instead of draining at the end. */
@@ -155,7 +150,7 @@ static void *mpsc_consumer(void *arg)
         }
         idle_since = 0;
         unsigned p = ARG_P(t.arg);
-        if (t.fn != nop || p >= MP_PRODUCERS || ARG_S(t.arg) != next[p]) {
+        if (t.fn != task_nop || p >= MP_PRODUCERS || ARG_S(t.arg) != next[p]) {
             atomic_store(&m->bad, 3);
             return NULL;
         }
@@ -184,22 +179,12 @@ END_TEST
 
 /* ---- teardown -------------------------------------------------------------- */
 
-static void drop_free(gn_task_t *task, void *udata)
-{
-    int *drops = udata;
-    if (*drops >= 0 && task->fn == nop && *(int *)task->arg == 100 + *drops)
-        (*drops)++;
-    else
-        *drops = -1;
-    free(task->arg);
-}
-
 static void push_int(gn_mpscq_t *q, int v)
 {
     int *arg = malloc(sizeof *arg);
     ck_assert_ptr_nonnull(arg);
     *arg = v;
-    ck_assert_int_eq(gn_mpscq_push(q, nop, arg), 0);
+    ck_assert_int_eq(gn_mpscq_push(q, task_nop, arg), 0);
 }
 
 /* Tasks left both in the consumer's batch and on the shared stack are all
@@ -219,14 +204,14 @@ START_TEST(test_mpscq_free_drops)
     for (int i = 500; i < 1000; i++) /* onto the stack, behind the batch */
         push_int(q, i);
     int drops = 0;
-    gn_mpscq_free(q, drop_free, &drops);
+    gn_mpscq_free(q, drop_in_order, &drops);
     ck_assert_int_eq(drops, 900);
 
     /* Without a drop hook the nodes are still freed (the args are the caller's). */
     static int keep;
     ck_assert_int_eq(gn_mpscq_new(&q), 0);
     for (int i = 0; i < 300; i++)
-        ck_assert_int_eq(gn_mpscq_push(q, nop, &keep), 0);
+        ck_assert_int_eq(gn_mpscq_push(q, task_nop, &keep), 0);
     gn_mpscq_free(q, NULL, NULL);
 }
 END_TEST
@@ -241,14 +226,14 @@ START_TEST(test_mpscq_steady_state_no_malloc)
     uint64_t seq = 0, got = 0;
     /* Warm up past the largest burst below plus the thread's cache. */
     for (int i = 0; i < 2048; i++)
-        ck_assert_int_eq(gn_mpscq_push(q, nop, ARG(0, seq++)), 0);
+        ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, seq++)), 0);
     while (gn_mpscq_pop(q, &t))
         got++;
     size_t before = gn__node_mallocs();
     for (int round = 0; round < 400; round++) {
         unsigned burst = 1 + (unsigned)(round * 37) % 1000;
         for (unsigned i = 0; i < burst; i++)
-            ck_assert_int_eq(gn_mpscq_push(q, nop, ARG(0, seq++)), 0);
+            ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, seq++)), 0);
         for (unsigned i = 0; i < burst; i++) {
             ck_assert(gn_mpscq_pop(q, &t));
             ck_assert_ptr_eq(t.arg, ARG(0, got++));
@@ -274,7 +259,7 @@ static void *pp_producer(void *arg)
         /* Bound the number in flight (len is the consumer's, so count here). */
         while (s - atomic_load(&pp->popped) > 256)
             sched_yield();
-        if (gn_mpscq_push(pp->q, nop, ARG(0, s)) != 0)
+        if (gn_mpscq_push(pp->q, task_nop, ARG(0, s)) != 0)
             atomic_store(&pp->bad, 1);
     }
     return NULL;

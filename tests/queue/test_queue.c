@@ -4,6 +4,7 @@
  * threads never call ck_assert (it is not thread-safe): they record failures in
  * atomics that the test thread asserts on. */
 #include "gn_test.h"
+#include "queue_test.h"
 
 #include <errno.h>
 #include <gnet/queue.h>
@@ -37,12 +38,6 @@ static double now_s(void)
 #define STALL_S 60.0
 
 /* ---- bad input ------------------------------------------------------------ */
-
-static int task_nop(void *arg)
-{
-    (void)arg;
-    return 0;
-}
 
 START_TEST(test_bad_input)
 {
@@ -573,17 +568,6 @@ START_TEST(test_taskq_fifo)
 }
 END_TEST
 
-/* udata counts drops; a drop out of FIFO order makes the count negative. */
-static void drop_free(gn_task_t *task, void *udata)
-{
-    int *drops = udata;
-    if (*drops >= 0 && task->fn == task_nop && *(int *)task->arg == 100 + *drops)
-        (*drops)++;
-    else
-        *drops = -1;
-    free(task->arg);
-}
-
 START_TEST(test_taskq_free_drops)
 {
     gn_taskq_t *q;
@@ -602,7 +586,7 @@ START_TEST(test_taskq_free_drops)
     }
     int drops = 0;
     /* Every remaining arg is freed by drop: ASan's leak check would see one miss. */
-    gn_taskq_free(q, drop_free, &drops);
+    gn_taskq_free(q, drop_in_order, &drops);
     ck_assert_int_eq(drops, 900);
 }
 END_TEST
