@@ -315,6 +315,35 @@ static double bytes_run(int pooled, size_t n, int batch)
     return (double)pairs / (t1 - t0);
 }
 
+/* A fixed number of pairs for callgrind (GN_BENCH_BYTES=size:batch): warm up with
+ * two rounds, then count the instructions of bytes_fixed alone with
+ * valgrind --tool=callgrind --toggle-collect=bytes_fixed: per pair = Ir / pairs. */
+__attribute__((noinline)) static void bytes_fixed(size_t n, int batch, long rounds)
+{
+    void *b[BATCH];
+    for (long r = 0; r < rounds; r++) {
+        for (int i = 0; i < batch; i++)
+            b[i] = alloc_one(1, n);
+        for (int i = 0; i < batch; i++)
+            free_one(1, b[i]);
+    }
+}
+
+static void bench_bytes_fixed(const char *spec, long pairs)
+{
+    size_t n = (size_t)strtoul(spec, NULL, 0);
+    const char *colon = strchr(spec, ':');
+    int batch = colon != NULL ? atoi(colon + 1) : 1;
+    if (n == 0 || batch < 1 || batch > BATCH) {
+        fprintf(stderr, "GN_BENCH_BYTES=size[:batch], batch 1..%d\n", BATCH);
+        exit(2);
+    }
+    long rounds = pairs / batch > 0 ? pairs / batch : 1;
+    bytes_fixed(n, batch, 2);
+    bytes_fixed(n, batch, rounds);
+    printf("bytes %zu batch %d: %ld pairs\n", n, batch, rounds * batch);
+}
+
 static void bench_bytes(void)
 {
     static const size_t sizes[] = {512, 4096, 65536, 262144};
@@ -342,7 +371,17 @@ int main(int argc, char **argv)
     if (n <= 0)
         n = 300000;
     /* GN_BENCH_ONLY=gnet|naive|glib runs just that pool, 1 submitter x 1 worker
-     * (for callgrind: instructions per task = total / n). */
+     * (for callgrind: instructions per task = total / n); GN_BENCH_ONLY=bytes
+     * runs just the byte pool table (for strace). */
+    const char *bytes = getenv("GN_BENCH_BYTES");
+    if (bytes != NULL) {
+        bench_bytes_fixed(bytes, n);
+        return 0;
+    }
+    if (only != NULL && strcmp(only, "bytes") == 0) {
+        bench_bytes();
+        return 0;
+    }
     if (only != NULL) {
         enum impl i = strcmp(only, "glib") == 0 ? GLIB : strcmp(only, "naive") == 0 ? NAIVE : GNET;
         printf("%s: %.2f M tasks/s\n", only, tasks_run(i, 1, 1, n) / 1e6);
