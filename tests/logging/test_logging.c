@@ -8,14 +8,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <regex.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,6 +161,15 @@ static gn_logger_t *rec_logger(rec_t *r, gn_log_level_t level)
     gn_logger_t *l = NULL;
     ck_assert_int_eq(gn_logger_new(&l, &o), 0);
     ck_assert_ptr_nonnull(l);
+    return l;
+}
+
+static gn_logger_t *file_logger(const char *path, size_t max_size, int max_backups)
+{
+    gn_logger_opts_t o = {
+        .sink = GN_LOG_SINK_FILE, .path = path, .max_size = max_size, .max_backups = max_backups};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
     return l;
 }
 
@@ -370,20 +385,250 @@ START_TEST(test_write_error)
     close(p[1]);
     close(p[0]);
     ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "lost"), -EBADF);
+    gn_logger_stats_t st = {0};
+    ck_assert_int_eq(gn_logger_get_stats(l, &st), 0);
+    ck_assert_uint_eq(st.dropped, 1);
+    ck_assert_uint_eq(st.partial, 0);
+    ck_assert_int_eq(gn_logger_get_stats(l, NULL), -EINVAL);
     gn_logger_free(l);
+
+    /* A full disk: the line is dropped, counted, and the error returned. */
+    gn_logger_t *full = file_logger("/dev/full", 0, 0);
+    ck_assert_int_eq(gn_logf(full, GN_LOG_INFO, __FILE__, __LINE__, "no room"), -ENOSPC);
+    ck_assert_int_eq(gn_logf(full, GN_LOG_INFO, __FILE__, __LINE__, "no room"), -ENOSPC);
+    ck_assert_int_eq(gn_logger_get_stats(full, &st), 0);
+    ck_assert_uint_eq(st.dropped, 2);
+    ck_assert_uint_eq(st.partial, 0);
+    gn_logger_free(full);
+}
+END_TEST
+
+/* Runs fn in a forked child with a 10 s alarm, so that a logger that spins
+ * fails the test at once instead of hanging until Check's timeout, and a
+ * seccomp filter or a resource limit stays in the child. fn returns 0 on
+ * success or a line number to report. */
+static void run_in_child(int (*fn)(void *), void *arg)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        /* Check's runner catches SIGALRM to kill the whole test; the child
+         * inherits that handler, so restore the default (die by SIGALRM). */
+        signal(SIGALRM, SIG_DFL);
+        alarm(10);
+        _exit(fn(arg) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        ck_abort_msg("child killed by signal %d (%s)", WTERMSIG(status),
+                     WTERMSIG(status) == SIGALRM ? "the logger hung" : "crash");
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed (status %d)",
+                  status);
+}
+
+#define CHILD_CHECK(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: child check failed: %s\n", __FILE__, __LINE__, #cond);         \
+            return __LINE__;                                                                       \
+        }                                                                                          \
+    } while (0)
+
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef TEST_AUDIT_ARCH
+/* Makes write(2) and writev(2) on `fd` return 0 without writing, as a broken
+ * driver or FUSE file system might: a seccomp filter that answers "errno 0".
+ * Irrevocable, so only in a child. */
+static int zero_writes_on(int fd)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 0, 6),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_writev, 0, 3),
+        /* The low half of args[0] (little-endian): the fd. */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)fd, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = (unsigned short)(sizeof f / sizeof f[0]), .filter = f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -errno;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0 ? -errno : 0;
+}
+
+static int zero_write_child(void *arg)
+{
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    CHILD_CHECK(fd >= 0);
+    CHILD_CHECK(zero_writes_on(fd) == 0);
+    CHILD_CHECK(write(fd, "x", 1) == 0); /* the filter works */
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FD, .fd = fd};
+    gn_logger_t *l = NULL;
+    CHILD_CHECK(gn_logger_new(&l, &o) == 0);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "into the void") == -EIO);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "again") == -EIO);
+    gn_logger_stats_t st = {0};
+    CHILD_CHECK(gn_logger_get_stats(l, &st) == 0 && st.dropped == 2 && st.partial == 0);
+    gn_logger_free(l);
+    return 0;
+}
+#endif
+
+/* write(2) returning 0 (no progress, no error) must fail the line with -EIO,
+ * not be retried forever. */
+START_TEST(test_write_returns_zero)
+{
+#ifdef TEST_AUDIT_ARCH
+    run_in_child(zero_write_child, NULL);
+#endif
+}
+END_TEST
+
+/* Fills a pipe through its non-blocking write end until it takes no more. */
+static void fill_pipe(int wfd)
+{
+    char chunk[4096];
+    memset(chunk, 'x', sizeof chunk);
+    while (write(wfd, chunk, sizeof chunk) > 0)
+        ;
+    ck_assert_int_eq(errno, EAGAIN);
+}
+
+/* Reads what the pipe holds (its read end is non-blocking) into a heap string. */
+static char *drain_pipe(int rfd, size_t *len)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    ck_assert_ptr_nonnull(buf);
+    ssize_t r;
+    while ((r = read(rfd, buf + n, cap - n)) > 0)
+        n += (size_t)r;
+    ck_assert_int_eq(errno, EAGAIN);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* A full non-blocking pipe: the logger does not wait (-EAGAIN at once, the
+ * line counted as dropped). A long line that fits only in part leaves a
+ * fragment; the next line written then starts with '\n', so it is not glued
+ * to the fragment. */
+START_TEST(test_write_eagain_partial)
+{
+    line_re_init();
+    int p[2];
+    ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FD, .fd = p[1]};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    fill_pipe(p[1]);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "full"), -EAGAIN);
+
+    /* Room for one page: a 10000-byte line (beyond PIPE_BUF, so not atomic)
+     * goes out in part. */
+    char page[4096];
+    ck_assert_int_eq(read(p[0], page, sizeof page), (ssize_t)sizeof page);
+    char big[10001];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "%s", big), -EAGAIN);
+    /* Still full: neither the newline nor this line goes out. */
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "full"), -EAGAIN);
+    size_t len = 0;
+    char *text = drain_pipe(p[0], &len);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "after"), 0);
+    gn_logger_stats_t st = {0};
+    ck_assert_int_eq(gn_logger_get_stats(l, &st), 0);
+    ck_assert_uint_eq(st.dropped, 3);
+    ck_assert_uint_eq(st.partial, 1);
+    size_t len2 = 0;
+    char *tail = drain_pipe(p[0], &len2);
+
+    /* The filler, then a fragment of the long line, with no newline yet. */
+    char *frag = text + strspn(text, "x");
+    ck_assert_str_eq(strchr(frag, '\n') == NULL ? "no newline" : "newline", "no newline");
+    ck_assert_int_eq(strncmp(frag, "[gnet] ", 7), 0);
+    ck_assert_uint_gt(strlen(frag), 7);
+    /* The next write ends the fragment, then the line follows whole. */
+    ck_assert_int_eq(tail[0], '\n');
+    ck_assert_int_eq(tail[len2 - 1], '\n');
+    tail[len2 - 1] = '\0';
+    char level[8];
+    ck_assert_str_eq(parse_line(tail + 1, level, sizeof level), "after");
+    free(text);
+    free(tail);
+    gn_logger_free(l);
+    close(p[0]);
+    close(p[1]);
+    regfree(&g_line_re);
+}
+END_TEST
+
+/* RLIMIT_FSIZE lets the file take part of a line (a short write), then
+ * write(2) fails with EFBIG, as a disk that fills up half-way would. */
+static int short_write_child(void *arg)
+{
+    const char *path = arg;
+    CHILD_CHECK(signal(SIGXFSZ, SIG_IGN) != SIG_ERR);
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FILE, .path = path};
+    gn_logger_t *l = NULL;
+    CHILD_CHECK(gn_logger_new(&l, &o) == 0);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "first") == 0);
+    struct stat sb;
+    CHILD_CHECK(stat(path, &sb) == 0);
+    struct rlimit old, lim;
+    CHILD_CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    lim = (struct rlimit){.rlim_cur = (rlim_t)sb.st_size + 40, .rlim_max = old.rlim_max};
+    CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "second %0100d", 2) == -EFBIG);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "lost") == -EFBIG);
+    CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "third") == 0);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "fourth") == 0);
+    gn_logger_stats_t st = {0};
+    CHILD_CHECK(gn_logger_get_stats(l, &st) == 0 && st.dropped == 2 && st.partial == 1);
+    gn_logger_free(l);
+    return 0;
+}
+
+START_TEST(test_short_write_line_boundary)
+{
+    dir_setup();
+    line_re_init();
+    char path[128];
+    path_in_dir(path, sizeof path, "short.log");
+    run_in_child(short_write_child, path);
+    char *text = slurp(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    const char *want[] = {"first", NULL, "third", "fourth"};
+    int i = 0;
+    char *save = NULL;
+    for (char *ln = strtok_r(text, "\n", &save); ln != NULL; ln = strtok_r(NULL, "\n", &save)) {
+        ck_assert_int_lt(i, 4);
+        char level[8];
+        if (want[i] == NULL) /* the 40 bytes the limit let through */
+            ck_assert_uint_eq(strlen(ln), 40);
+        else
+            ck_assert_str_eq(parse_line(ln, level, sizeof level), want[i]);
+        i++;
+    }
+    ck_assert_int_eq(i, 4);
+    free(text);
+    regfree(&g_line_re);
+    dir_cleanup();
 }
 END_TEST
 
 /* ---- file sink and rotation ---------------------------------------------- */
-
-static gn_logger_t *file_logger(const char *path, size_t max_size, int max_backups)
-{
-    gn_logger_opts_t o = {
-        .sink = GN_LOG_SINK_FILE, .path = path, .max_size = max_size, .max_backups = max_backups};
-    gn_logger_t *l = NULL;
-    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
-    return l;
-}
 
 /* Reads path.<backups> ... path.1, path (oldest first) and checks that the
  * lines "seq N" in them are consecutive; returns the first N (or -1 when
@@ -1097,6 +1342,9 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_console_format);
     tcase_add_test(tc, test_stderr_sink);
     tcase_add_test(tc, test_write_error);
+    tcase_add_test(tc, test_write_returns_zero);
+    tcase_add_test(tc, test_write_eagain_partial);
+    tcase_add_test(tc, test_short_write_line_boundary);
     tcase_add_test(tc, test_rotation_backups);
     tcase_add_test(tc, test_rotation_complete);
     tcase_add_test(tc, test_rotation_huge_backups);

@@ -107,6 +107,7 @@ static int gn__rotate(struct gn_logger *l)
         if (ftruncate(l->fd, 0) < 0)
             return -errno;
         l->size = 0;
+        l->mid_line = false; /* an unfinished line went with the rest */
         return 0;
     }
     int rc = present ? gn__shift_backups(l) : 0;
@@ -121,19 +122,21 @@ static int gn__rotate(struct gn_logger *l)
     close(l->fd);
     l->fd = fd;
     l->size = 0;
+    l->mid_line = false; /* a fresh file needs no newline to end a fragment */
     return 0;
 }
 
 int gn__file_write(struct gn_logger *l, const char *p, size_t len)
 {
     int rotate_rc = 0;
-    /* size > max_size: the file was already too big when it was opened. */
-    bool full = l->size > l->max_size || len > l->max_size - l->size;
+    /* size > max_size: the file was already too big when it was opened. The
+     * newline that ends a fragment left by a failed write counts too. */
+    size_t need = len + (l->mid_line ? 1 : 0);
+    bool full = l->size > l->max_size || need > l->max_size - l->size;
     if (l->rotate && l->size > 0 && full)
         rotate_rc = gn__rotate(l);
-    int rc = gn__write_all(l->fd, p, len);
-    if (rc < 0)
-        return rc;
-    l->size += len;
-    return rotate_rc;
+    size_t done = 0;
+    int rc = gn__line_write(l, p, len, &done);
+    l->size += done; /* a partial write still takes room in the file */
+    return rc < 0 ? rc : rotate_rc;
 }

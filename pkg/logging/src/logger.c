@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* The logger whose user sink this thread is running, so that a sink logging
@@ -122,9 +123,11 @@ static int gn__emit(struct gn_logger *l, gn_log_level_t level, const char *file,
     pthread_mutex_lock(&l->mu);
     switch (l->sink) {
     case GN_LOG_SINK_STDERR:
-    case GN_LOG_SINK_FD:
-        rc = gn__write_all(l->fd, ln->p, ln->len);
+    case GN_LOG_SINK_FD: {
+        size_t done = 0;
+        rc = gn__line_write(l, ln->p, ln->len, &done);
         break;
+    }
     case GN_LOG_SINK_FILE:
         rc = gn__file_write(l, ln->p, ln->len);
         break;
@@ -196,17 +199,78 @@ void gn_log_fatalf(gn_logger_t *logger, const char *file, int line, const char *
     abort();
 }
 
-int gn__write_all(int fd, const char *p, size_t len)
+/* Drops the first `n` bytes of the vector (they were written). */
+static void gn__iov_advance(struct iovec **iov, int *cnt, size_t n)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += n;
-        len -= (size_t)n;
+    while (*cnt > 0 && n >= (*iov)->iov_len) {
+        n -= (*iov)->iov_len;
+        (*iov)++;
+        (*cnt)--;
     }
+    if (*cnt > 0) {
+        (*iov)->iov_base = (char *)(*iov)->iov_base + n;
+        (*iov)->iov_len -= n;
+    }
+}
+
+/* writev(2) until done; see gn__write_all for the errors. */
+static int gn__writev_all(int fd, struct iovec *iov, int cnt, size_t *done)
+{
+    *done = 0;
+    gn__iov_advance(&iov, &cnt, 0); /* skips empty entries: writev would return 0 */
+    while (cnt > 0) {
+        ssize_t n = writev(fd, iov, cnt);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        /* Nothing written and no error: the same call would do the same again. */
+        if (n == 0)
+            return -EIO;
+        *done += (size_t)n;
+        gn__iov_advance(&iov, &cnt, (size_t)n);
+    }
+    return 0;
+}
+
+int gn__write_all(int fd, const char *p, size_t len, size_t *done)
+{
+    struct iovec iov = {.iov_base = (void *)p, .iov_len = len};
+    size_t n = 0;
+    int rc = gn__writev_all(fd, &iov, 1, &n);
+    if (done != NULL)
+        *done = n;
+    return rc;
+}
+
+int gn__line_write(struct gn_logger *l, const char *p, size_t len, size_t *done)
+{
+    static const char nl = '\n';
+    struct iovec iov[2] = {{.iov_base = (void *)&nl, .iov_len = 1},
+                           {.iov_base = (void *)p, .iov_len = len}};
+    /* One writev, so that the newline and the line stay one O_APPEND write. */
+    size_t pre = l->mid_line ? 1 : 0;
+    int rc = gn__writev_all(l->fd, iov + 1 - pre, (int)(1 + pre), done);
+    if (*done >= pre)
+        l->mid_line = false; /* the fragment is ended */
+    if (rc < 0) {
+        __atomic_store_n(&l->dropped, l->dropped + 1, __ATOMIC_RELAXED);
+        if (*done > pre) {
+            /* Part of this line is out: the next one must start on a new line. */
+            __atomic_store_n(&l->partial, l->partial + 1, __ATOMIC_RELAXED);
+            l->mid_line = true;
+        }
+    }
+    return rc;
+}
+
+int gn_logger_get_stats(const gn_logger_t *logger, gn_logger_stats_t *out)
+{
+    if (out == NULL)
+        return -EINVAL;
+    if (logger == NULL)
+        logger = gn_log_default();
+    out->dropped = __atomic_load_n(&logger->dropped, __ATOMIC_RELAXED);
+    out->partial = __atomic_load_n(&logger->partial, __ATOMIC_RELAXED);
     return 0;
 }

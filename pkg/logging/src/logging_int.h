@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct gn_logger {
     /* Must stay the first member: gn_logger_enabled() reads the level through
@@ -18,6 +19,9 @@ struct gn_logger {
     pthread_mutex_t mu;
     int fd;       /* console, fd and file sinks */
     bool owns_fd; /* file sink: closed by gn_logger_free */
+    /* Console, fd and file sinks: a failed write left part of a line on fd,
+     * so the next line is preceded by '\n' (see gn__line_write). */
+    bool mid_line;
     bool rotate;  /* file sink: max_size > 0 and the file is a regular file */
     char *path;   /* file sink: owned copy of opts.path */
     char *name_a; /* file sink: scratch for "path.N", so rotation never allocates */
@@ -25,6 +29,9 @@ struct gn_logger {
     size_t max_size;
     size_t size; /* bytes in the current file, counted from fstat at open */
     int max_backups;
+    /* gn_logger_get_stats; written under mu, read with relaxed atomics. */
+    uint64_t dropped;
+    uint64_t partial;
     gn_log_sink_fn fn;
     void (*flush)(void *udata);
     void *udata;
@@ -50,8 +57,18 @@ int gn__line_render(gn__line_t *out, char *stack, size_t cap, bool console, gn_l
 /* Frees a heap-rendered line. */
 void gn__line_release(gn__line_t *ln);
 
-/* write(2) until done: retries EINTR and short writes. Returns 0 or -errno. */
-int gn__write_all(int fd, const char *p, size_t len);
+/* write(2) until done: retries EINTR and short writes. Returns 0, -EIO when
+ * write(2) returns 0 (no progress, no error: retrying could spin forever),
+ * -EAGAIN at once when a non-blocking fd is full (the logger never waits on a
+ * descriptor its owner made non-blocking), or another -errno. *done (if not
+ * NULL) gets the number of bytes written, also on failure. */
+int gn__write_all(int fd, const char *p, size_t len, size_t *done);
+
+/* Writes one console line to l->fd with gn__write_all, first ending the
+ * fragment a failed write left behind ('\n' in the same writev), so that every
+ * line starts on a line of its own; counts dropped and partial lines. Called
+ * with l->mu held. *done gets the bytes written (newline included). */
+int gn__line_write(struct gn_logger *l, const char *p, size_t len, size_t *done);
 
 /* Fills a logger (without allocating the struct itself). Returns 0 or -errno;
  * on failure nothing is left to release. */

@@ -16,6 +16,15 @@
  * `file` is the last path component of the caller's __FILE__. Trailing
  * newlines of the message are dropped (the logger adds exactly one).
  *
+ * Failed writes: a line that write(2) cannot take whole is dropped and counted
+ * (gn_logger_get_stats); gn_logf returns the error. write(2) is retried after
+ * EINTR and after a short write; a write that returns 0 gives -EIO; a full
+ * non-blocking fd gives -EAGAIN at once (the logger never waits on a descriptor
+ * its owner made non-blocking). When a failure left part of a line on the fd
+ * (ENOSPC or EFBIG half-way, a pipe that took only part of a long line), the
+ * next line that is written starts with '\n', so the fragment ends its own
+ * line and every later line starts on a line of its own.
+ *
  * Logger arguments: a NULL logger names the process default logger
  * (gn_log_default()) in every function that takes one, except gn_logger_free.
  *
@@ -27,6 +36,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifndef GN_EXPORT
 #define GN_EXPORT __attribute__((visibility("default")))
@@ -83,6 +93,16 @@ typedef struct gn_logger_opts {
     void *udata;                /* GN_LOG_SINK_FUNC: passed to fn and flush */
 } gn_logger_opts_t;
 
+/* Counters of gn_logger_get_stats, since the logger was created. */
+typedef struct gn_logger_stats {
+    /* Lines that did not reach the console, fd or file whole because write(2)
+     * failed (partial ones included). */
+    uint64_t dropped;
+    /* Of those, lines of which a first part was written: that fragment is
+     * ended by a '\n' put before the next line written. */
+    uint64_t partial;
+} gn_logger_stats_t;
+
 /* Opaque. Heap-allocated by gn_logger_new. */
 typedef struct gn_logger gn_logger_t;
 
@@ -113,6 +133,12 @@ GN_EXPORT int gn_logger_set_level(gn_logger_t *logger, gn_log_level_t level);
 /* Returns the logger's current level (an atomic load). */
 GN_EXPORT gn_log_level_t gn_logger_get_level(const gn_logger_t *logger);
 
+/* Copies the logger's counters into *out. Reads each counter atomically (the
+ * two may be from slightly different moments while other threads log). A user
+ * sink's counters stay 0: its errors are its own. Returns 0 or -EINVAL (out
+ * NULL). */
+GN_EXPORT int gn_logger_get_stats(const gn_logger_t *logger, gn_logger_stats_t *out);
+
 /* Makes lines already written durable: fsync(2) for a file sink, the user's
  * flush callback for a function sink, nothing for the console (write(2) is not
  * buffered). Returns 0, the -errno of fsync, or -EDEADLK (called from this
@@ -127,9 +153,10 @@ GN_EXPORT int gn_logger_flush(gn_logger_t *logger);
  * is GN_LOG_FATALF / gn_log_fatalf that abort. Returns 0 (also when the level
  * is disabled), -EINVAL (fmt NULL, level out of range, or a format that
  * vsnprintf rejects), -EDEADLK (called from this logger's own user sink), the
- * -errno of write(2), or the -errno of a failed rotation (the line was then
- * still appended to the current file, and rotation is retried on the next
- * line). */
+ * -errno of write(2) (-EIO when it returned 0, -EAGAIN for a full non-blocking
+ * fd; the line was dropped and counted, see "Failed writes" above), or the
+ * -errno of a failed rotation (the line was then still appended to the
+ * current file, and rotation is retried on the next line). */
 GN_EXPORT int gn_logf(gn_logger_t *logger, gn_log_level_t level, const char *file, int line,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
