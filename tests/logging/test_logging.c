@@ -173,6 +173,11 @@ static gn_logger_t *file_logger(const char *path, size_t max_size, int max_backu
     return l;
 }
 
+/* Private (logging_int.h): how often a file sink compares its path with its
+ * open file; 0 makes it check before every line, so tests need not wait for
+ * the one-second default. */
+void gn__file_set_check_ns(gn_logger_t *logger, int64_t ns);
+
 /* ---- levels -------------------------------------------------------------- */
 
 static int g_evals;
@@ -833,6 +838,90 @@ START_TEST(test_rotation_file_removed)
 }
 END_TEST
 
+/* Whether the file at path holds a line whose message is exactly msg. */
+static bool has_msg(const char *path, const char *msg)
+{
+    char *text = slurp(path, NULL);
+    if (text == NULL)
+        return false;
+    bool found = false;
+    char *save = NULL;
+    for (char *ln = strtok_r(text, "\n", &save); ln != NULL && !found;
+         ln = strtok_r(NULL, "\n", &save)) {
+        char level[8];
+        found = strcmp(parse_line(ln, level, sizeof level), msg) == 0;
+    }
+    free(text);
+    return found;
+}
+
+/* logrotate without copytruncate renames the file and creates a new one at
+ * the same path (or leaves none); an operator may remove it. The logger must
+ * notice that path names another file (device and inode differ from its open
+ * file) and reopen it, not keep writing to the old inode. */
+START_TEST(test_file_renamed_reopened)
+{
+    dir_setup();
+    line_re_init();
+    char path[128], old1[160], old2[160];
+    path_in_dir(path, sizeof path, "moved.log");
+    snprintf(old1, sizeof old1, "%s.old1", path);
+    snprintf(old2, sizeof old2, "%s.old2", path);
+    gn_logger_t *l = file_logger(path, 0, 0);
+    gn__file_set_check_ns(l, 0);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "a"), 0);
+
+    /* Renamed, and a new (empty) file created at path: "create" mode. */
+    ck_assert_int_eq(rename(path, old1), 0);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "b"), 0);
+    ck_assert(has_msg(old1, "a"));
+    ck_assert_msg(!has_msg(old1, "b"), "line went to the renamed file");
+    ck_assert_msg(has_msg(path, "b"), "line missing from the new file at path");
+
+    /* Renamed and nothing created: the logger creates path. */
+    ck_assert_int_eq(rename(path, old2), 0);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "c"), 0);
+    ck_assert(!has_msg(old2, "c"));
+    ck_assert(has_msg(path, "c"));
+
+    /* Removed. */
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "d"), 0);
+    ck_assert(has_msg(path, "d"));
+    ck_assert(!has_msg(path, "c"));
+
+    /* Unchanged: lines keep going to the same file. */
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "e"), 0);
+    ck_assert(has_msg(path, "d") && has_msg(path, "e"));
+    gn_logger_free(l);
+
+    /* With rotation: a file renamed away is never renamed again by the
+     * logger's rotation (path.1 ... are its own files only). */
+    path_in_dir(path, sizeof path, "moved-rot.log");
+    snprintf(old1, sizeof old1, "%s.old", path);
+    l = file_logger(path, 1000, 3);
+    gn__file_set_check_ns(l, 0);
+    log_seq(l, 0, 3);
+    ck_assert_int_eq(rename(path, old1), 0);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    log_seq(l, 3, 40);
+    gn_logger_free(l);
+    long count = 0;
+    ck_assert_int_eq(check_sequence(old1, 0, 1000, &count), 0);
+    ck_assert_int_eq(count, 3);
+    long first = check_sequence(path, 3, 1000, &count);
+    ck_assert_int_gt(first, 3);
+    ck_assert_int_eq(first + count, 40);
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
 START_TEST(test_rotation_oversized_line)
 {
     dir_setup();
@@ -1352,6 +1441,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_rotation_oversized_line);
     tcase_add_test(tc, test_rotation_open_failure);
     tcase_add_test(tc, test_rotation_file_removed);
+    tcase_add_test(tc, test_file_renamed_reopened);
     tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_long_lines);
     tcase_add_test(tc, test_truncation_marked);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct gn_logger {
     /* Must stay the first member: gn_logger_enabled() reads the level through
@@ -29,6 +30,10 @@ struct gn_logger {
     size_t max_size;
     size_t size; /* bytes in the current file, counted from fstat at open */
     int max_backups;
+    dev_t dev;          /* file sink: identity of the open file, to notice that */
+    ino_t ino;          /* path was renamed or replaced under the logger */
+    int64_t check_ns;   /* file sink: at most one stat(path) per check_ns */
+    int64_t checked_ns; /* CLOCK_MONOTONIC_COARSE time of the last check */
     /* gn_logger_get_stats; written under mu, read with relaxed atomics. */
     uint64_t dropped;
     uint64_t partial;
@@ -80,9 +85,15 @@ void gn__logger_release(struct gn_logger *l);
 /* File sink: opens opts->path into l. Returns 0 or -errno. */
 int gn__file_open(struct gn_logger *l, const gn_logger_opts_t *opts);
 
-/* File sink: appends one line, rotating first when it would pass max_size.
- * Called with l->mu held. Returns 0 or -errno. */
+/* File sink: appends one line, first reopening path when it no longer names
+ * the open file (checked at most once per check_ns, and before a rotation),
+ * then rotating when the line would pass max_size. Called with l->mu held.
+ * Returns 0 or -errno. */
 int gn__file_write(struct gn_logger *l, const char *p, size_t len);
+
+/* Tests only: sets how often the file sink compares path with its open file
+ * (0: before every line). Not thread-safe. */
+void gn__file_set_check_ns(gn_logger_t *logger, int64_t ns);
 
 /* File sink: closes the file and frees the names. */
 void gn__file_close(struct gn_logger *l);

@@ -85,7 +85,12 @@ typedef struct gn_logger_opts {
      * file is first renamed path.1 (path.1 becomes path.2, ... up to
      * path.<max_backups>; the oldest beyond that is dropped) and a new file is
      * started. 0 disables rotation. A line longer than max_size still gets
-     * written, alone, in a fresh file. Only regular files are rotated. */
+     * written, alone, in a fresh file. Only regular files are rotated.
+     * Whatever max_size, when path is renamed or removed under the logger
+     * (logrotate, an operator), the logger reopens path (creating it if
+     * needed) within about a second: at most once a second, and before each
+     * rotation, it compares the device and inode of path (stat) with those of
+     * its open file. */
     size_t max_size;
     int max_backups;            /* GN_LOG_SINK_FILE: 0 means keep no backup */
     gn_log_sink_fn fn;          /* GN_LOG_SINK_FUNC: required */
@@ -155,8 +160,9 @@ GN_EXPORT int gn_logger_flush(gn_logger_t *logger);
  * vsnprintf rejects), -EDEADLK (called from this logger's own user sink), the
  * -errno of write(2) (-EIO when it returned 0, -EAGAIN for a full non-blocking
  * fd; the line was dropped and counted, see "Failed writes" above), or the
- * -errno of a failed rotation (the line was then still appended to the
- * current file, and rotation is retried on the next line). */
+ * -errno of a failed rotation or reopen of a file sink (the line was then
+ * still appended to the current file; a rotation is retried on the next line,
+ * a reopen at the next check). */
 GN_EXPORT int gn_logf(gn_logger_t *logger, gn_log_level_t level, const char *file, int line,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
