@@ -108,9 +108,13 @@ static inline gn__hprec_t *gn__hp_rec(void)
  *    hazard pointers", which acquire/release cannot order. */
 extern _Bool gn__hp_asym GN__HIDDEN;
 
-static inline void gn__hp_publish(gn__hprec_t *r, int i, gn__node_t *p)
+/* asym is gn__hp_asym, read once per operation by the caller (so that a queue
+ * operation tests it once, not at every publication: the compiler barrier below
+ * would make it reload a global each time). */
+__attribute__((always_inline)) static inline void gn__hp_publish(gn__hprec_t *r, int i,
+                                                                 gn__node_t *p, _Bool asym)
 {
-    if (GN__LIKELY(gn__hp_asym)) {
+    if (asym) {
         /* Release, not relaxed: a scan that reads this value (rather than the
          * clear before it) must also see the owner's reads of the node it
          * protected before; on x86 it is the same plain store. */
@@ -128,11 +132,12 @@ static inline void gn__hp_publish(gn__hprec_t *r, int i, gn__node_t *p)
  * visible (see gn__hp_publish), so any scan that could free the node sees the
  * hazard pointer. The first read may be relaxed because the re-read (seq_cst, so
  * also acquire) is what synchronizes with the node's publisher. */
-static inline gn__node_t *gn__hp_protect(gn__hprec_t *r, int i, _Atomic(gn__node_t *) *src)
+__attribute__((always_inline)) static inline gn__node_t *
+gn__hp_protect(gn__hprec_t *r, int i, _Atomic(gn__node_t *) *src, _Bool asym)
 {
     gn__node_t *p = atomic_load_explicit(src, memory_order_relaxed);
     for (;;) {
-        gn__hp_publish(r, i, p);
+        gn__hp_publish(r, i, p, asym);
         gn__node_t *again = atomic_load_explicit(src, memory_order_seq_cst);
         if (GN__LIKELY(again == p))
             return p;
@@ -141,7 +146,10 @@ static inline gn__node_t *gn__hp_protect(gn__hprec_t *r, int i, _Atomic(gn__node
 }
 
 /* Release: the owner's reads of the node happen before a scanner that sees the
- * cleared slot hands the node out for reuse. */
+ * cleared slot hands the node out for reuse. The queue operations themselves do
+ * not clear their slots when they finish (the next operation overwrites them; a
+ * slot left set pins one node, within the H*N bound); the queries and the
+ * record's release do. */
 static inline void gn__hp_clear(gn__hprec_t *r, int i)
 {
     atomic_store_explicit(&r->hp[i], NULL, memory_order_release);
@@ -181,12 +189,23 @@ static inline void gn__node_put(gn__hprec_t *r, gn__node_t *n)
 }
 
 /* Hands an unlinked node to the reclaimer; it is reused once no hazard pointer
- * holds it. Never fails: the retired array always has room (see gn__hp_scan). */
-static inline void gn__hp_retire(gn__hprec_t *r, gn__node_t *n)
+ * holds it. Never fails: the retired array always has room (see gn__hp_scan).
+ * Returns true when the caller must now call gn__hp_scan (or gn__hp_scan_pass),
+ * which it may do only once it no longer needs its own hazard pointers: a scan
+ * does not look at its caller's slots. */
+static inline _Bool gn__hp_retire(gn__hprec_t *r, gn__node_t *n)
 {
     r->retired[r->nretired++] = n;
-    if (GN__UNLIKELY(r->nretired >= r->rthresh))
-        gn__hp_scan(r);
+    return GN__UNLIKELY(r->nretired >= r->rthresh);
 }
+
+/* gn__hp_scan(r), then returns pass: a dequeue that ends with a scan ends in a
+ * tail call, so its fast path needs no stack frame. */
+void *gn__hp_scan_pass(gn__hprec_t *r, void *pass);
+
+/* Slow path of a push's first step: takes the thread's record and gives it at
+ * least one cached node, so that the fast path (gn__hp_self set, cache not
+ * empty) succeeds when the push is retried. False when an allocation failed. */
+_Bool gn__node_prime(void);
 
 #endif

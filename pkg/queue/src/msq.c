@@ -41,7 +41,7 @@ bool gn__msq_empty(const gn__msq_t *cq)
     if (r == NULL) /* no record: fall back to an unprotected, cautious answer */
         return atomic_load_explicit(&q->head, memory_order_acquire) ==
                atomic_load_explicit(&q->tail, memory_order_acquire);
-    gn__node_t *h = gn__hp_protect(r, 0, &q->head);
+    gn__node_t *h = gn__hp_protect(r, 0, &q->head, gn__hp_asym);
     bool empty = atomic_load_explicit(&h->next, memory_order_acquire) == NULL;
     gn__hp_clear(r, 0);
     return empty;
@@ -53,9 +53,9 @@ size_t gn__msq_len(const gn__msq_t *cq)
     gn__hprec_t *r = gn__hp_rec();
     if (r == NULL)
         return 0;
-    gn__node_t *h = gn__hp_protect(r, 0, &q->head);
+    gn__node_t *h = gn__hp_protect(r, 0, &q->head, gn__hp_asym);
     /* Protected after head, so t is at or beyond h (tail never lags head). */
-    gn__node_t *t = gn__hp_protect(r, 1, &q->tail);
+    gn__node_t *t = gn__hp_protect(r, 1, &q->tail, gn__hp_asym);
     size_t hs = h->seq, ts = t->seq;
     gn__hp_clear(r, 0);
     gn__hp_clear(r, 1);

@@ -31,12 +31,13 @@ bool gn__msq_empty(const gn__msq_t *q);
 size_t gn__msq_len(const gn__msq_t *q);
 
 /* Links n (payload already set) after the last node. Lock-free: a CAS fails only
- * because another enqueue linked or swung the tail. */
-static inline void gn__msq_push(gn__msq_t *q, gn__hprec_t *r, gn__node_t *n)
+ * because another enqueue linked or swung the tail. asym: see gn__hp_publish. */
+__attribute__((always_inline)) static inline void gn__msq_push_as(gn__msq_t *q, gn__hprec_t *r,
+                                                                  gn__node_t *n, _Bool asym)
 {
     atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
     for (;;) {
-        gn__node_t *t = gn__hp_protect(r, 0, &q->tail);
+        gn__node_t *t = gn__hp_protect(r, 0, &q->tail, asym);
         /* Acquire: if another enqueue linked a node, we may swing tail to it, and
          * later readers of tail need its contents. */
         gn__node_t *next = atomic_load_explicit(&t->next, memory_order_acquire);
@@ -57,30 +58,30 @@ static inline void gn__msq_push(gn__msq_t *q, gn__hprec_t *r, gn__node_t *n)
                                                     memory_order_relaxed)) {
             atomic_compare_exchange_strong_explicit(&q->tail, &t, n, memory_order_seq_cst,
                                                     memory_order_relaxed);
-            break;
+            return;
         }
     }
-    gn__hp_clear(r, 0);
+    /* The slot is left set (see gn__hp_clear): it pins t until this thread's
+     * next operation. */
 }
 
-/* Unlinks the first item into *out; false when empty. Lock-free. The old dummy
- * is retired, never freed here: another dequeuer may still be reading it. */
-static inline bool gn__msq_pop(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out)
+/* Unlinks the first item into *out, sets *old to the old dummy, which the
+ * caller must retire (gn__hp_retire), never free: another dequeuer may still be
+ * reading it, and returns true; false when the queue is empty. Lock-free. */
+__attribute__((always_inline)) static inline _Bool
+gn__msq_pop_as(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out, gn__node_t **old, _Bool asym)
 {
-    gn__node_t *h;
     for (;;) {
-        h = gn__hp_protect(r, 0, &q->head);
+        gn__node_t *h = gn__hp_protect(r, 0, &q->head, asym);
         /* Acquire: pairs with the release that linked next (its payload). */
         gn__node_t *next = atomic_load_explicit(&h->next, memory_order_acquire);
-        if (next == NULL) {
-            /* h was head when protected and nothing follows it, so head cannot
-             * have moved since: the queue was empty at the load of next. */
-            gn__hp_clear(r, 0);
-            return false;
-        }
+        /* h was head when protected and nothing follows it, so head cannot
+         * have moved since: the queue was empty at the load of next. */
+        if (next == NULL)
+            return 0;
         /* Protect next, then re-check head: if head is still h, next is still
          * linked (it is retired only after head moves past it). */
-        gn__hp_publish(r, 1, next);
+        gn__hp_publish(r, 1, next, asym);
         if (atomic_load_explicit(&q->head, memory_order_seq_cst) != h)
             continue;
         /* Head must never pass tail, and tail is the last node or the one before
@@ -100,13 +101,45 @@ static inline bool gn__msq_pop(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out)
          * payload may be overwritten by whoever recycles it after us. */
         *out = next->v;
         if (atomic_compare_exchange_strong_explicit(&q->head, &h, next, memory_order_seq_cst,
-                                                    memory_order_relaxed))
-            break;
+                                                    memory_order_relaxed)) {
+            *old = h; /* both slots stay set, as in gn__msq_push_as */
+            return 1;
+        }
     }
-    gn__hp_clear(r, 0);
-    gn__hp_clear(r, 1);
-    gn__hp_retire(r, h);
-    return true;
+}
+
+/* The two above with the publication mode tested once per operation, each
+ * branch a copy of the loop with the mode constant-folded. */
+static inline void gn__msq_push(gn__msq_t *q, gn__hprec_t *r, gn__node_t *n)
+{
+    if (GN__LIKELY(gn__hp_asym))
+        gn__msq_push_as(q, r, n, 1);
+    else
+        gn__msq_push_as(q, r, n, 0);
+}
+
+static inline _Bool gn__msq_pop(gn__msq_t *q, gn__hprec_t *r, gn__payload_t *out, gn__node_t **old)
+{
+    return GN__LIKELY(gn__hp_asym) ? gn__msq_pop_as(q, r, out, old, 1)
+                                   : gn__msq_pop_as(q, r, out, old, 0);
+}
+
+/* The pushes' fast first step: a node from the calling thread's cache, or NULL
+ * when the thread has no record yet or an empty cache (the caller then calls
+ * gn__node_prime and retries). *rp is the record when a node is returned. */
+static inline gn__node_t *gn__node_take_cached(gn__hprec_t **rp)
+{
+    gn__hprec_t *r = gn__hp_self;
+    if (GN__UNLIKELY(r == NULL))
+        return NULL;
+    gn__node_t *n = r->cache;
+    if (GN__UNLIKELY(n == NULL))
+        return NULL;
+    /* Relaxed: cached nodes are private to this thread. */
+    r->cache = atomic_load_explicit(&n->next, memory_order_relaxed);
+    r->ncache--;
+    *rp = r;
+    return n;
 }
 
 #endif

@@ -150,3 +150,15 @@ void gn__node_flush(gn__hprec_t *r)
         r->ncache = 0;
     }
 }
+
+_Bool gn__node_prime(void)
+{
+    gn__hprec_t *r;
+    gn__node_t *n = gn__node_take(&r);
+    if (n == NULL)
+        return 0;
+    /* Back on the (possibly just refilled) cache, where the retried fast path
+     * finds it: the cache held fewer than GN__MAG nodes after the take. */
+    gn__node_put(r, n);
+    return 1;
+}

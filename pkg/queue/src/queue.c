@@ -24,28 +24,48 @@ void gn_queue_free(gn_queue_t *q)
     gn__msq_free(&q->core, NULL, NULL);
 }
 
+/* First call on this thread, or an empty node cache: take the record and a
+ * node, then retry (the fast path then succeeds). Kept out of line so that the
+ * fast path makes no call and needs no stack frame. */
+__attribute__((noinline, cold)) static int enqueue_slow(gn_queue_t *q, void *item)
+{
+    if (!gn__node_prime())
+        return -ENOMEM;
+    return gn_queue_enqueue(q, item);
+}
+
 int gn_queue_enqueue(gn_queue_t *q, void *item)
 {
     if (GN__UNLIKELY(q == NULL || item == NULL))
         return -EINVAL;
     gn__hprec_t *r;
-    gn__node_t *n = gn__node_take(&r);
+    gn__node_t *n = gn__node_take_cached(&r);
     if (GN__UNLIKELY(n == NULL))
-        return -ENOMEM;
+        return enqueue_slow(q, item);
     n->v.item = item;
     gn__msq_push(&q->core, r, n);
     return 0;
+}
+
+__attribute__((noinline, cold)) static void *dequeue_slow(gn_queue_t *q)
+{
+    return gn__hp_acquire() != NULL ? gn_queue_dequeue(q) : NULL;
 }
 
 void *gn_queue_dequeue(gn_queue_t *q)
 {
     if (GN__UNLIKELY(q == NULL))
         return NULL;
-    gn__hprec_t *r = gn__hp_rec();
+    gn__hprec_t *r = gn__hp_self;
     if (GN__UNLIKELY(r == NULL))
-        return NULL;
+        return dequeue_slow(q);
     gn__payload_t v;
-    return gn__msq_pop(&q->core, r, &v) ? v.item : NULL;
+    gn__node_t *old;
+    if (!gn__msq_pop(&q->core, r, &v, &old))
+        return NULL;
+    if (gn__hp_retire(r, old))
+        return gn__hp_scan_pass(r, v.item);
+    return v.item;
 }
 
 bool gn_queue_empty(const gn_queue_t *q)

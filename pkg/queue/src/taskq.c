@@ -25,31 +25,47 @@ void gn_taskq_free(gn_taskq_t *q, void (*drop)(gn_task_t *task, void *udata), vo
     gn__msq_free(&q->core, drop, udata);
 }
 
+/* As enqueue_slow in queue.c: out of line, so the fast path needs no frame. */
+__attribute__((noinline, cold)) static int push_slow(gn_taskq_t *q, gn_task_fn fn, void *arg)
+{
+    if (!gn__node_prime())
+        return -ENOMEM;
+    return gn_taskq_push(q, fn, arg);
+}
+
 int gn_taskq_push(gn_taskq_t *q, gn_task_fn fn, void *arg)
 {
     if (GN__UNLIKELY(q == NULL || fn == NULL))
         return -EINVAL;
     gn__hprec_t *r;
-    gn__node_t *n = gn__node_take(&r);
+    gn__node_t *n = gn__node_take_cached(&r);
     if (GN__UNLIKELY(n == NULL))
-        return -ENOMEM;
+        return push_slow(q, fn, arg);
     n->v.task.fn = fn;
     n->v.task.arg = arg;
     gn__msq_push(&q->core, r, n);
     return 0;
 }
 
+__attribute__((noinline, cold)) static bool pop_slow(gn_taskq_t *q, gn_task_t *out)
+{
+    return gn__hp_acquire() != NULL && gn_taskq_pop(q, out);
+}
+
 bool gn_taskq_pop(gn_taskq_t *q, gn_task_t *out)
 {
     if (GN__UNLIKELY(q == NULL || out == NULL))
         return false;
-    gn__hprec_t *r = gn__hp_rec();
+    gn__hprec_t *r = gn__hp_self;
     if (GN__UNLIKELY(r == NULL))
-        return false;
+        return pop_slow(q, out);
     gn__payload_t v;
-    if (!gn__msq_pop(&q->core, r, &v))
+    gn__node_t *old;
+    if (!gn__msq_pop(&q->core, r, &v, &old))
         return false;
     *out = v.task;
+    if (gn__hp_retire(r, old))
+        return gn__hp_scan_pass(r, out) != NULL;
     return true;
 }
 

@@ -35,8 +35,10 @@
  *    a scan issues the barrier, reads all H*N hazard pointers and recycles every
  *    retired node not among them: O(1) amortized per node.
  *  - Bound: at any moment at most H*N retired nodes are unreclaimable; each
- *    thread holds at most R retired nodes. A thread that stalls pins at most
- *    the 2 nodes it protects (an epoch scheme would pin everything retired).
+ *    thread holds at most R retired nodes. A thread pins at most the 2 nodes
+ *    its hazard pointers last held, stalled in a call or idle between calls
+ *    (operations leave their slots set for the next one to overwrite; thread
+ *    exit clears them). An epoch scheme would pin everything retired.
  *  - Recycling: reclaimed nodes go to a per-thread cache (up to 2 magazines of
  *    64 nodes) backed by a global depot of 256 magazines (16384 nodes, 512 KiB;
  *    exchange-based, ABA-free); beyond that they are freed. In steady state no
