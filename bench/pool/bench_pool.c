@@ -340,8 +340,10 @@ static void bench_bytes_fixed(const char *spec, long pairs)
     }
     long rounds = pairs / batch > 0 ? pairs / batch : 1;
     bytes_fixed(n, batch, 2);
+    double t0 = now_s();
     bytes_fixed(n, batch, rounds);
-    printf("bytes %zu batch %d: %ld pairs\n", n, batch, rounds * batch);
+    double ns = (now_s() - t0) * 1e9 / (double)(rounds * batch);
+    printf("bytes %zu batch %d: %ld pairs, %.1f ns per pair\n", n, batch, rounds * batch, ns);
 }
 
 static void bench_bytes(void)

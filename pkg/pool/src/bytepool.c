@@ -32,14 +32,33 @@
 #define MAGIC_LIVE 0x676e6231u /* "gnb1" */
 #define MAGIC_FREE 0x676e6230u /* "gnb0" */
 
+/* Blocks of one class a thread cache holds at most (fewer where the byte bound
+ * allows fewer). */
+#define CACHE_COUNT 128u
+#define CACHE_SHIFT 24 /* log2(GN_BYTES_CACHE_MAX) */
+_Static_assert(((size_t)1 << CACHE_SHIFT) == GN_BYTES_CACHE_MAX, "CACHE_SHIFT");
+
+/* Cache colouring of big blocks. glibc serves requests from 128 KiB up with
+ * mmap, so every such block starts at the same offset in its page and every
+ * header (and the block's first line) falls in the same set of an 8-way L1
+ * data cache: 64 blocks used in turn miss L1 on every header access. Blocks of
+ * the classes from COLOUR_CLASS up therefore start 0 to 63 cache lines into
+ * their allocation, in rotation. The mmap page rounding already leaves about a
+ * page of slack, so the colour costs no memory there. */
+#define COLOUR_CLASS 11u /* 128 KiB */
+#define COLOURS      64u
+#define LINE         64u
+
 typedef struct hdr {
     uint32_t magic;
-    uint32_t cls;
-    size_t size; /* usable bytes */
+    uint16_t cls;    /* class, or BIG for a malloc'd large block */
+    uint16_t colour; /* cache lines between the malloc'd start and the header */
+    size_t size;     /* usable bytes */
 } hdr_t;
 _Static_assert(sizeof(hdr_t) <= GN_BYTES_HEADER, "header must fit");
 
 typedef struct tcache {
+    size_t bytes; /* sizes of the cached blocks, at most GN_BYTES_CACHE_MAX */
     unsigned n[NCLASS];
     void **slot[NCLASS]; /* into `store` */
     void *store[];
@@ -48,12 +67,13 @@ typedef struct tcache {
 typedef struct depot {
     pthread_mutex_t lock;
     unsigned n;
-    void **slot; /* depot_cap(c) entries, allocated on first overflow */
+    unsigned colour; /* next colour for a new block of this class (atomic) */
+    void **slot;     /* depot_cap(c) entries, allocated on first overflow */
 } depot_t;
 
 #define DEPOT_INIT                                                                                 \
     {                                                                                              \
-        PTHREAD_MUTEX_INITIALIZER, 0, NULL                                                         \
+        PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL                                                      \
     }
 static depot_t depots[NCLASS] = {DEPOT_INIT, DEPOT_INIT, DEPOT_INIT, DEPOT_INIT, DEPOT_INIT,
                                  DEPOT_INIT, DEPOT_INIT, DEPOT_INIT, DEPOT_INIT, DEPOT_INIT,
@@ -77,26 +97,25 @@ static size_t class_size(unsigned c)
     return (size_t)1 << (c + MIN_SHIFT);
 }
 
-/* Thread cache bound: about 1 MiB per class, between 4 and 128 blocks. */
+/* Thread cache bound per class: CACHE_COUNT blocks, or as many as fit in the
+ * whole GN_BYTES_CACHE_MAX for the classes from 256 KiB up (64 of 256 KiB, 16
+ * of 1 MiB). A table: it is read on every put. */
+#define CAP(c)                                                                                     \
+    ((c) + MIN_SHIFT + 7 <= CACHE_SHIFT ? CACHE_COUNT : 1u << (CACHE_SHIFT - MIN_SHIFT - (c)))
+static const uint8_t cache_caps[NCLASS] = {CAP(0),  CAP(1),  CAP(2),  CAP(3),  CAP(4),
+                                           CAP(5),  CAP(6),  CAP(7),  CAP(8),  CAP(9),
+                                           CAP(10), CAP(11), CAP(12), CAP(13), CAP(14)};
+_Static_assert(CACHE_COUNT <= UINT8_MAX, "cache_caps holds bytes");
+
 static unsigned cache_cap(unsigned c)
 {
-    /* clamp(1 MiB / class_size(c), 4, 128) with shifts: it is on every put. */
-    return c <= 7 ? 128u : c >= 12 ? 4u : 1u << (14 - c);
+    return cache_caps[c];
 }
 
-/* Blocks moved between a thread cache and the depot per lock round trip: half
- * the cache, but at least 3 of the 4 a big class caches, so that even at 1 MiB
- * the lock is paid once per several blocks. */
-static unsigned transfer(unsigned c)
-{
-    unsigned cap = cache_cap(c);
-    return cap / 2 >= 3 ? cap / 2 : cap - 1;
-}
-
-/* Depot bound: 16 MiB per class, between 16 and 4096 blocks. */
+/* Depot bound: GN_BYTES_DEPOT_MAX per class, at most 4096 blocks. */
 static unsigned depot_cap(unsigned c)
 {
-    return clampu(((size_t)16 << 20) / class_size(c), 16, 4096);
+    return clampu(GN_BYTES_DEPOT_MAX / class_size(c), 16, 4096);
 }
 
 static unsigned class_of(size_t n)
@@ -114,16 +133,22 @@ static hdr_t *hdr_of(const void *p)
 /* Really returns a block to malloc. */
 static void release_block(void *p)
 {
-    UNPOISON(p, hdr_of(p)->size);
-    free(hdr_of(p));
+    hdr_t *h = hdr_of(p);
+    UNPOISON(p, h->size);
+    free((char *)h - (size_t)h->colour * LINE);
 }
 
-static void *new_block(size_t size, uint32_t cls)
+static void *new_block(size_t size, unsigned cls)
 {
-    hdr_t *h = malloc(GN_BYTES_HEADER + size);
-    if (h == NULL)
+    unsigned colour = 0;
+    if (cls != BIG && cls >= COLOUR_CLASS)
+        colour = __atomic_fetch_add(&depots[cls].colour, 1, __ATOMIC_RELAXED) % COLOURS;
+    char *m = malloc(GN_BYTES_HEADER + size + (size_t)colour * LINE);
+    if (m == NULL)
         return NULL;
-    h->cls = cls;
+    hdr_t *h = (hdr_t *)(void *)(m + (size_t)colour * LINE);
+    h->cls = (uint16_t)cls;
+    h->colour = (uint16_t)colour;
     h->size = size;
     return (char *)h + GN_BYTES_HEADER;
 }
@@ -164,12 +189,22 @@ static unsigned depot_pop(unsigned c, void **out, unsigned n)
 
 /* ---- thread cache -------------------------------------------------------- */
 
+/* Moves the `move` oldest (coldest) blocks of class c to the depot, keeping the
+ * most recently put ones on top for LIFO reuse. */
+static void spill(tcache_t *tc, unsigned c, unsigned move)
+{
+    if (move == 0)
+        return;
+    depot_push(c, tc->slot[c], move);
+    memmove(tc->slot[c], tc->slot[c] + move, (tc->n[c] - move) * sizeof(void *));
+    tc->n[c] -= move;
+    tc->bytes -= move * class_size(c);
+}
+
 static void flush_cache(tcache_t *tc)
 {
-    for (unsigned c = 0; c < NCLASS; c++) {
-        depot_push(c, tc->slot[c], tc->n[c]);
-        tc->n[c] = 0;
-    }
+    for (unsigned c = 0; c < NCLASS; c++)
+        spill(tc, c, tc->n[c]);
 }
 
 /* Runs at thread exit: the cache's blocks go to the depot for other threads. */
@@ -225,34 +260,52 @@ static tcache_t *cache(void)
 
 /* ---- get / put ----------------------------------------------------------- */
 
-static void *get_class(unsigned c)
+/* Cache miss: refills the class from the depot, half its bound at a time (as
+ * many as the byte bound leaves room for), so that one lock round trip serves
+ * many gets; failing that, a new block from malloc. */
+__attribute__((noinline)) static void *get_slow(unsigned c)
 {
     tcache_t *tc = cache();
     void *p = NULL;
     if (tc == NULL) {
         (void)depot_pop(c, &p, 1); /* leaves p NULL when the depot is empty */
     } else {
-        if (tc->n[c] == 0)
-            tc->n[c] = depot_pop(c, tc->slot[c], transfer(c));
-        if (tc->n[c] > 0)
-            p = tc->slot[c][--tc->n[c]];
+        size_t room = (GN_BYTES_CACHE_MAX - tc->bytes) / class_size(c);
+        unsigned want = cache_cap(c) / 2;
+        want = room + 1 < want ? (unsigned)room + 1 : want;
+        unsigned got = depot_pop(c, tc->slot[c] + tc->n[c], want);
+        if (got > 0) {
+            tc->n[c] += got - 1;
+            tc->bytes += (got - 1) * class_size(c);
+            p = tc->slot[c][tc->n[c]];
+        }
     }
     if (p == NULL)
         p = new_block(class_size(c), c);
     return p;
 }
 
+static void *get_big(size_t n)
+{
+    if (n == 0 || n > SIZE_MAX - GN_BYTES_HEADER)
+        return NULL;
+    return new_block(n, BIG);
+}
+
 void *gn_bytes_get(size_t n)
 {
     void *p;
-    if (n == 0)
-        return NULL;
-    if (n > GN_BYTES_MAX) {
-        if (n > SIZE_MAX - GN_BYTES_HEADER)
-            return NULL;
-        p = new_block(n, BIG);
+    if (n - 1 < GN_BYTES_MAX) { /* 1 .. GN_BYTES_MAX, n == 0 wraps */
+        unsigned c = class_of(n);
+        tcache_t *tc = tl_cache;
+        if (tc != NULL && tc->n[c] > 0) {
+            p = tc->slot[c][--tc->n[c]];
+            tc->bytes -= class_size(c);
+        } else {
+            p = get_slow(c);
+        }
     } else {
-        p = get_class(class_of(n));
+        p = get_big(n);
     }
     if (p == NULL)
         return NULL;
@@ -261,23 +314,25 @@ void *gn_bytes_get(size_t n)
     return p;
 }
 
-/* When the cache is full its older (colder) blocks go to the depot in one step,
- * keeping the most recently put ones on top for LIFO reuse. */
-static void put_class(void *p, unsigned c)
+/* The class is full or the cache is over its byte bound: the older half of the
+ * class goes to the depot, and if the cache is still too big, the older half of
+ * every class. Halving a class at a time keeps the depot's lock amortised over
+ * many blocks, and halving every class drains classes a thread no longer uses
+ * instead of letting them hold the byte budget forever. */
+__attribute__((noinline)) static void put_slow(void *p, unsigned c)
 {
     tcache_t *tc = cache();
     if (tc == NULL) {
         depot_push(c, &p, 1);
         return;
     }
-    unsigned cap = cache_cap(c);
-    if (tc->n[c] == cap) {
-        unsigned move = transfer(c);
-        depot_push(c, tc->slot[c], move);
-        memmove(tc->slot[c], tc->slot[c] + move, (cap - move) * sizeof(void *));
-        tc->n[c] = cap - move;
-    }
+    if (tc->n[c] == cache_cap(c))
+        spill(tc, c, (tc->n[c] + 1) / 2);
+    if (tc->bytes + class_size(c) > GN_BYTES_CACHE_MAX)
+        for (unsigned k = 0; k < NCLASS; k++)
+            spill(tc, k, (tc->n[k] + 1) / 2);
     tc->slot[c][tc->n[c]++] = p;
+    tc->bytes += class_size(c);
 }
 
 static bool live_block(const void *p)
@@ -285,7 +340,7 @@ static bool live_block(const void *p)
     if (((uintptr_t)p & 15u) != 0)
         return false;
     const hdr_t *h = hdr_of(p);
-    return h->magic == MAGIC_LIVE && (h->cls < NCLASS || h->cls == BIG);
+    return h->magic == MAGIC_LIVE && (h->cls < NCLASS || h->cls == BIG) && h->colour < COLOURS;
 }
 
 int gn_bytes_put(void *p)
@@ -296,12 +351,20 @@ int gn_bytes_put(void *p)
         return -EINVAL;
     hdr_t *h = hdr_of(p);
     h->magic = MAGIC_FREE;
-    if (h->cls == BIG) {
+    unsigned c = h->cls;
+    if (c == BIG) {
         free(h);
         return 0;
     }
     POISON(p, h->size);
-    put_class(p, h->cls);
+    tcache_t *tc = tl_cache;
+    size_t size = class_size(c);
+    if (tc != NULL && tc->n[c] < cache_cap(c) && tc->bytes + size <= GN_BYTES_CACHE_MAX) {
+        tc->slot[c][tc->n[c]++] = p;
+        tc->bytes += size;
+        return 0;
+    }
+    put_slow(p, c);
     return 0;
 }
 

@@ -6,13 +6,22 @@
  * which is how gn_bytes_put learns the size: put takes just the pointer.
  *
  * Each thread keeps a cache per class used LIFO, so the block a thread puts back
- * is the next one it gets (still warm in its cache). A thread cache holds at
- * most 128 blocks and about 1 MiB per class (at least 4 blocks); when it fills,
- * its older half (3 of 4 blocks for the big classes) moves to a shared depot in
- * one locked step, and a thread with an empty cache refills as many from the
- * depot the same way. The depot holds
- * at most 16 MiB per class (between 16 and 4096 blocks); blocks beyond that go
- * back to malloc. A thread's cache moves to the depot when the thread exits.
+ * is the next one it gets (still warm in its cache). Bounds on the free blocks
+ * the pool keeps:
+ *   - a thread cache holds at most GN_BYTES_CACHE_MAX (16 MiB) in all classes
+ *     together, and at most 128 blocks of one class (so 64 of 256 KiB, 16 of
+ *     1 MiB); plus 13 KiB of pointers;
+ *   - the shared depot holds at most GN_BYTES_DEPOT_MAX (16 MiB) per class and
+ *     4096 blocks per class: about 160 MiB over all 15 classes.
+ * When a class of a thread cache is full, its older half moves to the depot in
+ * one locked step; when the cache would exceed its byte bound, the older half
+ * of every class does, so classes a thread stopped using drain away. A thread
+ * whose cache of a class is empty refills half of that class's bound from the
+ * depot the same way. Blocks beyond the depot's bound go back to malloc, so a
+ * burst cannot pin more than the bounds above; gn_bytes_trim returns the depot
+ * and the caller's cache, and a thread's cache moves to the depot when the
+ * thread exits. Blocks from 128 KiB up start 0 to 63 cache lines into their
+ * allocation (cache colouring, free within mmap's page rounding).
  *
  * Thread rule: every function here is thread-safe. A block may be put back by a
  * thread other than the one that got it.
@@ -33,6 +42,9 @@ extern "C" {
 #define GN_BYTES_MIN    64u
 #define GN_BYTES_MAX    (1024u * 1024u)
 #define GN_BYTES_HEADER 16u
+/* Bounds on the memory the pool keeps for reuse (free blocks; see above). */
+#define GN_BYTES_CACHE_MAX (16u * 1024u * 1024u) /* one thread cache, all classes */
+#define GN_BYTES_DEPOT_MAX (16u * 1024u * 1024u) /* the depot, per class */
 
 /* Returns a block of at least n bytes, aligned to 16, or NULL when n is 0, n is
  * too large to add the header to, or memory is exhausted. Sizes up to
