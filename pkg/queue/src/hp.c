@@ -245,28 +245,41 @@ static void scan_once(gn__hprec_t *r)
     uint64_t filter = 0;
     for (size_t i = 0; i < np; i++)
         filter |= filter_bit(r->plist[i]);
-    /* The reclaimed nodes go onto the cache as gn__node_put would put them, with
-     * the cache's top and count kept in locals. */
+    /* The reclaimed nodes go onto the cache as gn__node_put would put them, a
+     * chunk at a time: each chunk fits in the cache's free room, so the loops
+     * only link (the common case, no hazard pointer set, tests nothing else). */
     gn__node_t **retired = r->retired;
-    size_t nretired = r->nretired, keep = 0;
+    size_t nretired = r->nretired, keep = 0, i = 0;
     gn__node_t *top = r->cache;
     size_t ncache = r->ncache;
-    for (size_t i = 0; i < nretired; i++) {
-        gn__node_t *n = retired[i];
-        if (GN__UNLIKELY(filter & filter_bit(n)) && is_hazard(r->plist, np, n)) {
-            retired[keep++] = n;
-            continue;
-        }
-        if (GN__UNLIKELY(ncache == GN__MAG)) {
+    while (i < nretired) {
+        if (ncache == GN__MAG) {
             r->cache = top;
             r->ncache = ncache;
             gn__node_overflow(r);
             top = NULL;
             ncache = 0;
         }
-        atomic_store_explicit(&n->next, top, memory_order_relaxed);
-        top = n;
-        ncache++;
+        size_t end = i + (GN__MAG - ncache) < nretired ? i + (GN__MAG - ncache) : nretired;
+        if (filter == 0) {
+            ncache += end - i;
+            for (; i < end; i++) {
+                gn__node_t *n = retired[i];
+                atomic_store_explicit(&n->next, top, memory_order_relaxed);
+                top = n;
+            }
+            continue;
+        }
+        for (; i < end; i++) {
+            gn__node_t *n = retired[i];
+            if (GN__UNLIKELY(filter & filter_bit(n)) && is_hazard(r->plist, np, n)) {
+                retired[keep++] = n;
+                continue;
+            }
+            atomic_store_explicit(&n->next, top, memory_order_relaxed);
+            top = n;
+            ncache++;
+        }
     }
     r->cache = top;
     r->ncache = ncache;
