@@ -379,6 +379,111 @@ START_TEST(pool_spawn_failure_strands_nothing)
 }
 END_TEST
 
+/* A worker made surplus by a tune down must not exit while the only other
+ * worker counted is still being started: that start may fail, and the queued
+ * task would be left with no worker. The window is held open by a worker exit
+ * that the starting submitter joins first (its thread-specific data destructor
+ * blocks), and thread starts fail because the default stack is made larger
+ * than the address space. */
+static pthread_key_t slow_exit_key;
+static atomic_int slow_exit_entered, slow_exit_go;
+
+static void slow_exit(void *arg)
+{
+    (void)arg;
+    atomic_store(&slow_exit_entered, 1);
+    while (atomic_load(&slow_exit_go) == 0)
+        usleep(500);
+}
+
+static void slow_exit_task(void *arg)
+{
+    (void)arg;
+    pthread_setspecific(slow_exit_key, &slow_exit_key);
+    atomic_fetch_add(&done, 1);
+}
+
+static bool slow_exit_entered_is_set(void *arg)
+{
+    (void)arg;
+    return atomic_load(&slow_exit_entered) != 0;
+}
+
+static bool workers_is(void *arg)
+{
+    want_t *w = arg;
+    return gn_pool_workers(w->p) == w->n;
+}
+
+/* Makes pthread_create without attributes fail; returns false if it cannot. */
+static bool fail_thread_starts(pthread_attr_t *saved)
+{
+    pthread_attr_t huge;
+    pthread_t probe;
+    if (pthread_getattr_default_np(saved) != 0 || pthread_attr_init(&huge) != 0)
+        return false;
+    bool ok = pthread_attr_setstacksize(&huge, (size_t)1 << 46) == 0 &&
+              pthread_setattr_default_np(&huge) == 0;
+    pthread_attr_destroy(&huge);
+    if (ok && pthread_create(&probe, NULL, noop_thread, NULL) == 0) {
+        pthread_join(probe, NULL);
+        ok = false;
+    }
+    return ok;
+}
+
+START_TEST(pool_tune_down_never_strands_on_failed_start)
+{
+    gn_pool_t *p = make_pool(2, 8, false);
+    ck_assert_int_eq(pthread_key_create(&slow_exit_key, slow_exit), 0);
+    /* Worker A runs a gated task; worker D runs slow_exit_task, then exits as
+     * surplus and stays in its exit (unjoined) until slow_exit_go. */
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 1);
+    ck_assert_int_eq(gn_pool_submit(p, slow_exit_task, NULL), 0);
+    int want = 1;
+    ck_assert(wait_until(done_is, &want));
+    ck_assert_int_eq(gn_pool_tune(p, 1), 0);
+    ck_assert(wait_until(slow_exit_entered_is_set, NULL));
+    ck_assert_int_eq(gn_pool_tune(p, 2), 0);
+
+    pthread_attr_t saved, normal;
+    if (!fail_thread_starts(&saved)) {
+        fprintf(stderr, "pool_tune_down_never_strands_on_failed_start: cannot make thread "
+                        "creation fail, skipped\n");
+        atomic_store(&gate, 1);
+        atomic_store(&slow_exit_go, 1);
+        gn_pool_free(p);
+        return;
+    }
+    /* Submitter S starts worker B: counted, then stuck joining D first. */
+    pthread_attr_init(&normal);
+    pthread_attr_setstacksize(&normal, 1u << 20);
+    submitter_t s = {.p = p};
+    ck_assert_int_eq(pthread_create(&s.tid, &normal, submit_one, &s), 0);
+    want_t two = {p, 2};
+    ck_assert(wait_until(workers_is, &two));
+    /* Accepted: A and B are counted. Then A becomes surplus and finishes. */
+    ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), 0);
+    ck_assert_int_eq(gn_pool_tune(p, 1), 0);
+    atomic_store(&gate, 1);
+    wait_running(p, 0);             /* A has decided, under the lock, to exit or stay */
+    atomic_store(&slow_exit_go, 1); /* B's start goes on, and fails */
+    pthread_join(s.tid, NULL);
+    pthread_setattr_default_np(&saved);
+    pthread_attr_destroy(&saved);
+    pthread_attr_destroy(&normal);
+
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_uint_eq(gn_pool_queued(p), 0);
+    /* gated, slow_exit_task, the accepted count_task, and S's task if taken. */
+    ck_assert_int_eq(atomic_load(&done), 3 + (s.rc == 0));
+    ck_assert(s.rc == 0 || s.rc == -EAGAIN);
+    gn_pool_free(p);
+    pthread_key_delete(slow_exit_key);
+}
+END_TEST
+
 START_TEST(pool_max_blocking)
 {
     gn_pool_options_t o = {.capacity = 1, .queue_size = 1, .max_blocking = 1};
@@ -863,6 +968,7 @@ static Suite *pool_suite(void)
     tcase_add_test(w, pool_nonblocking_overload);
     tcase_add_test(w, pool_max_blocking);
     tcase_add_test(w, pool_spawn_failure_strands_nothing);
+    tcase_add_test(w, pool_tune_down_never_strands_on_failed_start);
     tcase_add_test(w, pool_capacity_never_exceeded);
     tcase_add_test(w, pool_expiry_purges_idle);
     tcase_add_test(w, pool_no_expiry_keeps_workers);

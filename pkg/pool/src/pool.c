@@ -242,8 +242,10 @@ int gn_pool_tune(gn_pool_t *p, unsigned capacity)
         return -ESHUTDOWN;
     }
     GN__ST(p->cap, capacity);
-    /* Parked surplus workers must wake up to notice they should exit. */
+    /* Parked surplus workers must wake up to notice they should exit, and
+     * surplus ones waiting for a start to end must decide again. */
     pthread_cond_broadcast(&p->work_cv);
+    pthread_cond_broadcast(&p->start_cv);
     unsigned want = p->queued > p->idle ? p->queued - p->idle : 0;
     unsigned room = capacity > p->nworkers ? capacity - p->nworkers : 0;
     /* A failed start is not an error of tune: later submits start workers. */

@@ -29,7 +29,7 @@ struct gn_pool {
     pthread_cond_t work_cv;  /* parked workers wait here for tasks */
     pthread_cond_t space_cv; /* blocked submitters wait here for queue room */
     pthread_cond_t done_cv;  /* release waits here for the last worker */
-    pthread_cond_t start_cv; /* submitters wait here for starts in flight */
+    pthread_cond_t start_cv; /* submitters and surplus workers wait here for starts */
     gn__task_t *ring;        /* queue_size slots */
     unsigned qsize, head, queued;
     unsigned cap, nworkers, idle, running, parked, waiting;

@@ -87,6 +87,23 @@ static int park(gn_pool_t *p, const struct timespec *deadline)
     return rc;
 }
 
+/* True when this worker should exit as surplus after a tune down. Workers
+ * still being started are counted in nworkers but may yet fail to start, so
+ * exiting on their account could leave accepted tasks with no worker at all:
+ * while a start is in flight, a surplus worker waits for its outcome (a thread
+ * start, bounded; no new start begins while the pool is over capacity) and
+ * decides again. Only started workers are never counted on, and the pool never
+ * runs more than the new capacity's tasks meanwhile. Lock held. */
+static bool surplus(gn_pool_t *p)
+{
+    while (p->nworkers > p->cap) {
+        if (p->starting == 0)
+            return true;
+        pthread_cond_wait(&p->start_cv, &p->lock);
+    }
+    return false;
+}
+
 /* Gets the next task into *t, or returns false when this worker should exit:
  * surplus after a tune down, released with nothing left, or idle past expiry.
  * Lock held on entry and exit. */
@@ -95,7 +112,7 @@ static bool next_task(gn_pool_t *p, gn__task_t *t)
     bool spun = false;
     struct timespec deadline = {0, 0};
     for (;;) {
-        if (p->nworkers > p->cap)
+        if (surplus(p))
             return false;
         if (p->queued > 0) {
             take(p, t);
