@@ -99,9 +99,11 @@ static gn__hprec_t *reuse_record(void)
     for (; r != NULL; r = r->next) {
         int idle = 0;
         /* Acquire: the previous owner's writes to the private fields (released
-         * with the flag) are visible to the new owner. */
+         * with the flag) are visible to the new owner. seq_cst (the same
+         * instruction on x86): a scan that saw the record idle precedes this
+         * CAS in the total order others_active relies on. */
         if (atomic_load_explicit(&r->active, memory_order_relaxed) == 0 &&
-            atomic_compare_exchange_strong_explicit(&r->active, &idle, 1, memory_order_acquire,
+            atomic_compare_exchange_strong_explicit(&r->active, &idle, 1, memory_order_seq_cst,
                                                     memory_order_relaxed))
             return r;
     }
@@ -233,13 +235,33 @@ static inline uint64_t filter_bit(const gn__node_t *n)
     return (uint64_t)1 << (((uintptr_t)n >> 4) & 63);
 }
 
+/* True when a record other than r is taken by a thread. When none is, no
+ * hazard pointer can hold one of r's retired nodes, so a scan needs neither the
+ * barrier nor the hazard pointers: every other slot was cleared before its
+ * record was released, and a thread that takes a record after this check
+ * (a seq_cst CAS on its active flag or on g_records, later in the single total
+ * order than these seq_cst loads, which come after the seq_cst CAS that
+ * unlinked each retired node) validates against a head and tail already past
+ * those nodes. */
+static _Bool others_active(gn__hprec_t *r)
+{
+    for (gn__hprec_t *o = atomic_load_explicit(&g_records, memory_order_seq_cst); o != NULL;
+         o = o->next)
+        if (o != r && atomic_load_explicit(&o->active, memory_order_seq_cst) != 0)
+            return 1;
+    return 0;
+}
+
 static void scan_once(gn__hprec_t *r)
 {
-    if (!heavy_barrier())
-        return;
-    size_t np = collect_hazards(r);
-    if (np == SIZE_MAX)
-        return;
+    size_t np = 0;
+    if (others_active(r)) {
+        if (!heavy_barrier())
+            return;
+        np = collect_hazards(r);
+        if (np == SIZE_MAX)
+            return;
+    }
     if (np > 8)
         qsort(r->plist, np, sizeof *r->plist, ptr_cmp);
     uint64_t filter = 0;

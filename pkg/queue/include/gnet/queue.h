@@ -28,7 +28,9 @@
  *    puts a full barrier on every CPU running one of the process's threads.
  *    Where membarrier is missing or forbidden (and with the environment
  *    variable GNET_QUEUE_NO_MEMBARRIER=1) each publication is a seq_cst store
- *    (xchg on x86) instead. The choice is made once, at first use.
+ *    (xchg on x86) instead. The choice is made once, at first use. A scan
+ *    by a thread that is the only one holding a record skips the barrier
+ *    and the hazard reads (no other thread can hold a hazard pointer).
  *  - Cost: per enqueue one publication and two CAS, per dequeue two
  *    publications and one CAS, no shared counter. A dequeued node is retired;
  *    every R = 2*H*N + 1024 retirements (N = records; + 64 without membarrier)
