@@ -270,6 +270,7 @@ __attribute__((noinline)) static void *get_slow(unsigned c)
     if (tc == NULL) {
         (void)depot_pop(c, &p, 1); /* leaves p NULL when the depot is empty */
     } else {
+        /* The class is empty here (gn_bytes_get takes any block it holds). */
         size_t room = (GN_BYTES_CACHE_MAX - tc->bytes) / class_size(c);
         unsigned want = cache_cap(c) / 2;
         want = room + 1 < want ? (unsigned)room + 1 : want;
