@@ -6,7 +6,9 @@
  * preallocated, never reclaimed: its best case) and ck_hp_fifo (hazard pointers,
  * malloc + free per node). Every implementation runs in the same process,
  * interleaved, several times; the median is reported with ratios, because only
- * ratios mean anything on a shared machine.
+ * ratios mean anything on a shared machine. The single-thread comparison runs
+ * twice: alone, then with an idle thread holding a gnet record (gnet's scans
+ * skip their membarrier only while no other thread holds one).
  *
  *   bench-queue                 the comparison (about 15 s)
  *   bench-queue -n ITEMS        items per run (default 2000000)
@@ -563,6 +565,48 @@ static int skip(const impl_t *im, const char *only, unsigned section)
     return !(im->sections & section) || (only != NULL && strcmp(only, im->name) != 0);
 }
 
+static void single_section(const char *title, const char *only, size_t items)
+{
+    double res[NIMPL][REPS];
+    for (int rep = 0; rep < REPS; rep++)
+        for (unsigned i = 0; i < NIMPL; i++)
+            res[i][rep] = skip(&impls[i], only, S_SINGLE) ? 0 : run_single(&impls[i], items);
+    printf("%s\n", title);
+    print_medians(res, 0);
+}
+
+/* A thread that takes a gnet hazard-pointer record (one enqueue and dequeue)
+ * and keeps it, idle, until told to go. State: 0 starting, 1 holding, 2 go. */
+static pthread_mutex_t g_by_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_by_cv = PTHREAD_COND_INITIALIZER;
+static int g_by_state;
+
+static void bystander_set(int state)
+{
+    pthread_mutex_lock(&g_by_mu);
+    g_by_state = state;
+    pthread_cond_broadcast(&g_by_cv);
+    pthread_mutex_unlock(&g_by_mu);
+}
+
+static void bystander_wait(int state)
+{
+    pthread_mutex_lock(&g_by_mu);
+    while (g_by_state != state)
+        pthread_cond_wait(&g_by_cv, &g_by_mu);
+    pthread_mutex_unlock(&g_by_mu);
+}
+
+static void *bystander(void *arg)
+{
+    if (gn_queue_enqueue(arg, (void *)1) != 0 || gn_queue_dequeue(arg) != (void *)1)
+        die("bystander");
+    bystander_set(1);
+    bystander_wait(2);
+    gn_queue_thread_exit();
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     size_t items = 2000000;
@@ -591,12 +635,21 @@ int main(int argc, char **argv)
            items, window, REPS);
     double gnet_med[3] = {0};
     if (only_cfg == 0 || only_cfg == 1000) {
-        double res[NIMPL][REPS];
-        for (int rep = 0; rep < REPS; rep++)
-            for (unsigned i = 0; i < NIMPL; i++)
-                res[i][rep] = skip(&impls[i], only, S_SINGLE) ? 0 : run_single(&impls[i], items);
-        printf("single thread (enqueue then dequeue):\n");
-        print_medians(res, 0);
+        single_section("single thread (enqueue then dequeue):", only, items);
+        /* The same with another thread holding a gnet record: then gnet's scans
+         * cannot skip the membarrier, as in any program where several threads
+         * use queues (the row above is a process where only one does). */
+        gn_queue_t *bq;
+        pthread_t bt;
+        if (gn_queue_new(&bq) != 0)
+            die("gn_queue_new");
+        if (pthread_create(&bt, NULL, bystander, bq) != 0)
+            die("pthread_create");
+        bystander_wait(1);
+        single_section("single thread, an idle thread holding a gnet record:", only, items);
+        bystander_set(2);
+        pthread_join(bt, NULL);
+        gn_queue_free(bq);
     }
     for (unsigned k = 0; k < 3; k++) {
         if (only_cfg != 0 && cfg[k][0] != only_cfg)
