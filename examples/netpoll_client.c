@@ -123,17 +123,29 @@ static int on_event(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
     return 0;
 }
 
+/* COUNT: decimal digits only (no sign, no spaces, no trailing characters such
+ * as "10x"), from 1 to LONG_MAX. Returns it, or 0 when s is not such a number. */
+static long parse_count(const char *s)
+{
+    if (*s < '0' || *s > '9')
+        return 0;
+    char *end;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    return errno == 0 && *end == '\0' && n > 0 ? n : 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4) {
+    long count = argc == 4 ? parse_count(argv[3]) : 10;
+    if (argc < 3 || argc > 4 || count == 0) {
+        if (argc == 4 && count == 0)
+            fprintf(stderr, "netpoll_client: COUNT must be a positive decimal number, not '%s'\n",
+                    argv[3]);
         fprintf(stderr, "usage: %s HOST PORT [COUNT]\n", argv[0]);
         return 2;
     }
-    client_t c = {.count = argc == 4 ? strtol(argv[3], NULL, 10) : 10};
-    if (c.count <= 0) {
-        fprintf(stderr, "netpoll_client: COUNT must be a positive number\n");
-        return 2;
-    }
+    client_t c = {.count = count};
     int fd = dial(argv[1], argv[2]);
     if (fd < 0)
         return 1;
