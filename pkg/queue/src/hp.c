@@ -230,9 +230,9 @@ static int is_hazard(gn__node_t *const *plist, size_t np, gn__node_t *n)
 /* A node's bit in a 64-bit filter of addresses (nodes are at least 16 bytes
  * apart): a retired node whose bit no hazard pointer sets is not among them,
  * which spares most nodes the search. */
-static inline uint64_t filter_bit(const gn__node_t *n)
+static inline unsigned filter_index(const gn__node_t *n)
 {
-    return (uint64_t)1 << (((uintptr_t)n >> 4) & 63);
+    return (unsigned)(((uintptr_t)n >> 4) & 63);
 }
 
 /* True when a record other than r is taken by a thread. When none is, no
@@ -266,7 +266,7 @@ static void scan_once(gn__hprec_t *r)
         qsort(r->plist, np, sizeof *r->plist, ptr_cmp);
     uint64_t filter = 0;
     for (size_t i = 0; i < np; i++)
-        filter |= filter_bit(r->plist[i]);
+        filter |= (uint64_t)1 << filter_index(r->plist[i]);
     /* The reclaimed nodes go onto the cache as gn__node_put would put them, a
      * chunk at a time: each chunk fits in the cache's free room, so the loops
      * only link (the common case, no hazard pointer set, tests nothing else). */
@@ -294,7 +294,7 @@ static void scan_once(gn__hprec_t *r)
         }
         for (; i < end; i++) {
             gn__node_t *n = retired[i];
-            if (GN__UNLIKELY(filter & filter_bit(n)) && is_hazard(r->plist, np, n)) {
+            if (GN__UNLIKELY((filter >> filter_index(n)) & 1) && is_hazard(r->plist, np, n)) {
                 retired[keep++] = n;
                 continue;
             }
