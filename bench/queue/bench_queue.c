@@ -22,6 +22,8 @@
  *   bench-queue --pairs N       N single-thread enqueue+dequeue pairs in
  *                               gnet_pairs(), for:
  *       valgrind --tool=callgrind --toggle-collect=gnet_pairs bench-queue --pairs 1000000
+ *   bench-queue --pairs N --idle-thread
+ *                               the same with an idle thread holding a record
  *   (instructions per pair = Ir / N)
  */
 #include <gnet/queue.h>
@@ -516,6 +518,58 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* A thread that takes a gnet hazard-pointer record (one enqueue and dequeue)
+ * and keeps it, idle, until told to go. State: 0 starting, 1 holding, 2 go. */
+static pthread_mutex_t g_by_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_by_cv = PTHREAD_COND_INITIALIZER;
+static int g_by_state;
+
+static void bystander_set(int state)
+{
+    pthread_mutex_lock(&g_by_mu);
+    g_by_state = state;
+    pthread_cond_broadcast(&g_by_cv);
+    pthread_mutex_unlock(&g_by_mu);
+}
+
+static void bystander_wait(int state)
+{
+    pthread_mutex_lock(&g_by_mu);
+    while (g_by_state != state)
+        pthread_cond_wait(&g_by_cv, &g_by_mu);
+    pthread_mutex_unlock(&g_by_mu);
+}
+
+static void *bystander(void *arg)
+{
+    if (gn_queue_enqueue(arg, (void *)1) != 0 || gn_queue_dequeue(arg) != (void *)1)
+        die("bystander");
+    bystander_set(1);
+    bystander_wait(2);
+    gn_queue_thread_exit();
+    return NULL;
+}
+
+/* Starts the bystander on a queue of its own; bystander_stop ends it. */
+static gn_queue_t *bystander_start(pthread_t *t)
+{
+    gn_queue_t *q;
+    if (gn_queue_new(&q) != 0)
+        die("gn_queue_new");
+    if (pthread_create(t, NULL, bystander, q) != 0)
+        die("pthread_create");
+    bystander_wait(1);
+    return q;
+}
+
+static void bystander_stop(pthread_t t, gn_queue_t *q)
+{
+    bystander_set(2);
+    pthread_join(t, NULL);
+    g_by_state = 0;
+    gn_queue_free(q);
+}
+
 /* ---- single-thread pairs for callgrind ------------------------------------ */
 
 __attribute__((noinline)) void gnet_pairs(gn_queue_t *q, size_t n);
@@ -527,8 +581,10 @@ __attribute__((noinline)) void gnet_pairs(gn_queue_t *q, size_t n)
     }
 }
 
-static int pairs_mode(size_t n)
+static int pairs_mode(size_t n, int idle_thread)
 {
+    pthread_t bt;
+    gn_queue_t *bq = idle_thread ? bystander_start(&bt) : NULL;
     gn_queue_t *q;
     if (gn_queue_new(&q) != 0)
         die("gn_queue_new");
@@ -539,6 +595,8 @@ static int pairs_mode(size_t n)
     printf("gnet single-thread: %zu pairs, %.1f ns/pair (run under callgrind for Ir)\n", n,
            dt * 1e9 / (double)n);
     gn_queue_free(q);
+    if (bq != NULL)
+        bystander_stop(bt, bq);
     return 0;
 }
 
@@ -575,44 +633,13 @@ static void single_section(const char *title, const char *only, size_t items)
     print_medians(res, 0);
 }
 
-/* A thread that takes a gnet hazard-pointer record (one enqueue and dequeue)
- * and keeps it, idle, until told to go. State: 0 starting, 1 holding, 2 go. */
-static pthread_mutex_t g_by_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_by_cv = PTHREAD_COND_INITIALIZER;
-static int g_by_state;
-
-static void bystander_set(int state)
-{
-    pthread_mutex_lock(&g_by_mu);
-    g_by_state = state;
-    pthread_cond_broadcast(&g_by_cv);
-    pthread_mutex_unlock(&g_by_mu);
-}
-
-static void bystander_wait(int state)
-{
-    pthread_mutex_lock(&g_by_mu);
-    while (g_by_state != state)
-        pthread_cond_wait(&g_by_cv, &g_by_mu);
-    pthread_mutex_unlock(&g_by_mu);
-}
-
-static void *bystander(void *arg)
-{
-    if (gn_queue_enqueue(arg, (void *)1) != 0 || gn_queue_dequeue(arg) != (void *)1)
-        die("bystander");
-    bystander_set(1);
-    bystander_wait(2);
-    gn_queue_thread_exit();
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     size_t items = 2000000;
     const char *only = NULL;
     unsigned only_cfg = 0;
-    size_t window = 16384;
+    size_t window = 16384, pairs = 0;
+    int idle_thread = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-w") == 0 && i + 1 < argc)
             window = strtoull(argv[++i], NULL, 0);
@@ -625,10 +652,14 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
             only = argv[++i];
         if (strcmp(argv[i], "--pairs") == 0 && i + 1 < argc)
-            return pairs_mode(strtoull(argv[++i], NULL, 0));
+            pairs = strtoull(argv[++i], NULL, 0);
+        if (strcmp(argv[i], "--idle-thread") == 0)
+            idle_thread = 1;
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
             items = strtoull(argv[++i], NULL, 0);
     }
+    if (pairs != 0)
+        return pairs_mode(pairs, idle_thread);
     static const unsigned cfg[][2] = {{1, 1}, {2, 2}, {4, 4}};
     printf("queue bench: %zu items per run, at most %zu in flight (0: unbounded), median of %d "
            "interleaved runs\n",
@@ -639,17 +670,10 @@ int main(int argc, char **argv)
         /* The same with another thread holding a gnet record: then gnet's scans
          * cannot skip the membarrier, as in any program where several threads
          * use queues (the row above is a process where only one does). */
-        gn_queue_t *bq;
         pthread_t bt;
-        if (gn_queue_new(&bq) != 0)
-            die("gn_queue_new");
-        if (pthread_create(&bt, NULL, bystander, bq) != 0)
-            die("pthread_create");
-        bystander_wait(1);
+        gn_queue_t *bq = bystander_start(&bt);
         single_section("single thread, an idle thread holding a gnet record:", only, items);
-        bystander_set(2);
-        pthread_join(bt, NULL);
-        gn_queue_free(bq);
+        bystander_stop(bt, bq);
     }
     for (unsigned k = 0; k < 3; k++) {
         if (only_cfg != 0 && cfg[k][0] != only_cfg)
