@@ -1,8 +1,10 @@
 /* Check tests for gn_mpscq_t, the single-consumer task queue: bad input, FIFO
- * and snapshot (collect) on one thread, exactly-once and per-producer FIFO with
- * eight producers, teardown with queued tasks, and node recycling with no
- * malloc in steady state. Worker threads never call ck_assert: they record
- * failures in atomics that the test thread asserts on. */
+ * and snapshot (collect) on one thread, running tasks in place (peek and
+ * consume), exactly-once and per-producer FIFO with eight producers and with
+ * producer threads that come and go, teardown with queued tasks, chunk
+ * recycling with no malloc in steady state, and -ENOMEM. Worker threads never
+ * call ck_assert: they record failures in atomics that the test thread
+ * asserts on. */
 #include "gn_test.h"
 #include "queue_test.h"
 
@@ -11,11 +13,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <time.h>
 
 TCase *gn_test_mpscq_tcase(void);
 
-size_t gn__node_mallocs(void); /* nodes ever taken from malloc (internal) */
+size_t gn__mpsc_chunk_mallocs(void);         /* chunks ever taken from malloc (internal) */
+size_t gn__mpsc_nlanes(const gn_mpscq_t *q); /* lanes of q (internal) */
 
 /* Tasks carry (producer + 1) << 40 | sequence in arg, so arg is never NULL. */
 #define ARG(p, s) ((void *)(uintptr_t)(((uint64_t)(p) + 1) << 40 | (uint64_t)(s)))
@@ -48,6 +53,10 @@ START_TEST(test_mpscq_bad_input)
     ck_assert_uint_eq(gn_mpscq_collect(NULL), 0);
     ck_assert(gn_mpscq_empty(NULL));
     ck_assert_uint_eq(gn_mpscq_len(NULL), 0);
+    size_t n = 7;
+    ck_assert_ptr_null(gn_mpscq_peek(NULL, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(gn_mpscq_consume(NULL, 1), -EINVAL);
     gn_mpscq_free(NULL, NULL, NULL);
 
     ck_assert_int_eq(gn_mpscq_new(&q), 0);
@@ -59,6 +68,63 @@ START_TEST(test_mpscq_bad_input)
     ck_assert(gn_mpscq_pop(q, &t));
     ck_assert(t.fn == task_nop && t.arg == NULL);
     ck_assert(!gn_mpscq_pop(q, &t));
+    ck_assert_ptr_null(gn_mpscq_peek(q, NULL));
+    n = 7;
+    ck_assert_ptr_null(gn_mpscq_peek(q, &n)); /* empty */
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(gn_mpscq_consume(q, 0), 0);
+    ck_assert_int_eq(gn_mpscq_push(q, task_nop, NULL), 0);
+    ck_assert_ptr_nonnull(gn_mpscq_peek(q, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(gn_mpscq_consume(q, 2), -EINVAL); /* more than peeked: nothing removed */
+    ck_assert_uint_eq(gn_mpscq_len(q), 1);
+    ck_assert_int_eq(gn_mpscq_consume(q, 1), 0);
+    ck_assert(gn_mpscq_empty(q));
+    ck_assert_int_eq(gn_mpscq_consume(q, 1), -EINVAL); /* nothing peeked */
+    gn_mpscq_free(q, NULL, NULL);
+}
+END_TEST
+
+/* Peek returns the oldest tasks in place, in runs that end at a chunk or at
+ * the batch; consume removes them. Tasks pushed while a run is in use (as a
+ * task that triggers another would) do not disturb it. */
+START_TEST(test_mpscq_peek_consume)
+{
+    gn_mpscq_t *q;
+    ck_assert_int_eq(gn_mpscq_new(&q), 0);
+    uint64_t pushed = 0, got = 0;
+    for (; pushed < 500; pushed++)
+        ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, pushed)), 0);
+    size_t runs = 0;
+    while (got < pushed) {
+        size_t n = 0;
+        const gn_task_t *t = gn_mpscq_peek(q, &n);
+        ck_assert_ptr_nonnull(t);
+        ck_assert_uint_ge(n, 1);
+        runs++;
+        /* Use the run while pushing more (the first 300 rounds only). */
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_ptr_eq(t[i].arg, ARG(0, got + i));
+            if (pushed < 800)
+                ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, pushed++)), 0);
+        }
+        /* Consume it in two steps: a stop in the middle of a run. */
+        size_t first = n / 2;
+        ck_assert_int_eq(gn_mpscq_consume(q, first), 0);
+        got += first;
+        if (n - first > 0) {
+            size_t m = 0;
+            t = gn_mpscq_peek(q, &m);
+            ck_assert_uint_eq(m, n - first);
+            ck_assert_ptr_eq(t[0].arg, ARG(0, got));
+            ck_assert_int_eq(gn_mpscq_consume(q, m), 0);
+            got += m;
+        }
+        ck_assert_uint_eq(gn_mpscq_len(q), pushed - got);
+    }
+    /* Runs end at chunk boundaries (63 tasks), so 800 tasks took several. */
+    ck_assert_uint_ge(runs, 800 / 63);
+    ck_assert(gn_mpscq_empty(q));
     gn_mpscq_free(q, NULL, NULL);
 }
 END_TEST
@@ -177,6 +243,141 @@ START_TEST(test_mpscq_8_producers)
 }
 END_TEST
 
+/* ---- producer threads that come and go ------------------------------------ */
+
+enum { CHURN_WAVES = 40, CHURN_WIDTH = 4, CHURN_PRODUCERS = CHURN_WAVES * CHURN_WIDTH };
+
+struct churn {
+    gn_mpscq_t *q;
+    uint64_t per_producer;
+    atomic_int bad;
+};
+
+struct churn_arg {
+    struct churn *c;
+    unsigned id;
+};
+
+static void *churn_producer(void *arg)
+{
+    struct churn_arg *a = arg;
+    for (uint64_t s = 0; s < a->c->per_producer; s++)
+        if (gn_mpscq_push(a->c->q, task_nop, ARG(a->id, s)) != 0)
+            atomic_store(&a->c->bad, 1);
+    return NULL; /* exits with tasks still queued */
+}
+
+/* Pops what is there; checks exactly-once and FIFO per producer id. */
+static uint64_t churn_drain(gn_mpscq_t *q, uint64_t *next, atomic_int *bad)
+{
+    uint64_t got = 0;
+    gn_task_t t;
+    while (gn_mpscq_pop(q, &t)) {
+        unsigned p = ARG_P(t.arg);
+        if (p >= CHURN_PRODUCERS || ARG_S(t.arg) != next[p])
+            atomic_store(bad, 3);
+        else
+            next[p]++;
+        got++;
+    }
+    return got;
+}
+
+/* 160 producer threads in waves of 4: each pushes and exits, most of its
+ * tasks still queued. Every task arrives once, in order per thread; the lanes
+ * of exited threads pass to the next ones, so the queue never holds more
+ * lanes than threads alive at once. Tasks left by exited threads are dropped
+ * by free (ASan checks that nothing leaks). */
+START_TEST(test_mpscq_threads_come_and_go)
+{
+    struct churn c = {.per_producer = (uint64_t)gn_test_scale(3000, 10)};
+    ck_assert_int_eq(gn_mpscq_new(&c.q), 0);
+    static uint64_t next[CHURN_PRODUCERS];
+    uint64_t got = 0;
+    struct churn_arg args[CHURN_PRODUCERS];
+    for (unsigned w = 0; w < CHURN_WAVES; w++) {
+        pthread_t th[CHURN_WIDTH];
+        for (unsigned i = 0; i < CHURN_WIDTH; i++) {
+            args[w * CHURN_WIDTH + i] = (struct churn_arg){&c, w * CHURN_WIDTH + i};
+            ck_assert_int_eq(
+                pthread_create(&th[i], NULL, churn_producer, &args[w * CHURN_WIDTH + i]), 0);
+        }
+        if (w % 2 == 0) /* odd waves leave their tasks for later */
+            got += churn_drain(c.q, next, &c.bad);
+        for (unsigned i = 0; i < CHURN_WIDTH; i++)
+            pthread_join(th[i], NULL);
+        ck_assert_uint_le(gn__mpsc_nlanes(c.q), CHURN_WIDTH);
+    }
+    got += churn_drain(c.q, next, &c.bad);
+    ck_assert_int_eq(atomic_load(&c.bad), 0);
+    ck_assert_uint_eq(got, CHURN_PRODUCERS * c.per_producer);
+    for (unsigned p = 0; p < CHURN_PRODUCERS; p++)
+        ck_assert_uint_eq(next[p], c.per_producer);
+
+    /* A last wave exits and the queue is freed with its tasks. */
+    pthread_t th[CHURN_WIDTH];
+    for (unsigned i = 0; i < CHURN_WIDTH; i++) {
+        args[i] = (struct churn_arg){&c, i};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, churn_producer, &args[i]), 0);
+    }
+    for (unsigned i = 0; i < CHURN_WIDTH; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_uint_eq(gn_mpscq_len(c.q), CHURN_WIDTH * c.per_producer);
+    gn_mpscq_free(c.q, NULL, NULL);
+}
+END_TEST
+
+/* ---- allocation failure ------------------------------------------------------ */
+
+/* Pages of address space in use (the first field of /proc/self/statm). */
+static long vm_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = -1;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pages) != 1)
+            pages = -1;
+        fclose(f);
+    }
+    return pages;
+}
+
+/* Under an address-space limit pushes end with -ENOMEM (nothing queued);
+ * everything pushed before is intact and in order, and once the consumer has
+ * made room pushes work again. Sanitizers reserve terabytes of shadow memory,
+ * so this test only runs unsanitized. */
+START_TEST(test_mpscq_enomem)
+{
+    if (gn_test_sanitized())
+        return;
+    gn_mpscq_t *q;
+    ck_assert_int_eq(gn_mpscq_new(&q), 0);
+    ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, 0)), 0);
+    long pages = vm_pages();
+    ck_assert_int_gt(pages, 0);
+    struct rlimit lim = {.rlim_cur = (rlim_t)pages * 4096 + (16u << 20), .rlim_max = RLIM_INFINITY};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    uint64_t pushed = 1;
+    int rc;
+    while ((rc = gn_mpscq_push(q, task_nop, ARG(0, pushed))) == 0)
+        pushed++;
+    ck_assert_int_eq(rc, -ENOMEM);
+    ck_assert_uint_gt(pushed, 1000);
+    ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, pushed)), -ENOMEM); /* still full */
+    ck_assert_uint_eq(gn_mpscq_len(q), pushed);
+    gn_task_t t;
+    for (uint64_t i = 0; i < pushed; i++) {
+        ck_assert(gn_mpscq_pop(q, &t));
+        ck_assert_ptr_eq(t.arg, ARG(0, i));
+    }
+    ck_assert(!gn_mpscq_pop(q, &t));
+    /* The consumer handed its chunks back: pushing works again. */
+    for (uint64_t i = 0; i < 1000; i++)
+        ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, pushed + i)), 0);
+    gn_mpscq_free(q, NULL, NULL);
+}
+END_TEST
+
 /* ---- teardown -------------------------------------------------------------- */
 
 static void push_int(gn_mpscq_t *q, int v)
@@ -229,7 +430,7 @@ START_TEST(test_mpscq_steady_state_no_malloc)
         ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, seq++)), 0);
     while (gn_mpscq_pop(q, &t))
         got++;
-    size_t before = gn__node_mallocs();
+    size_t before = gn__mpsc_chunk_mallocs();
     for (int round = 0; round < 400; round++) {
         unsigned burst = 1 + (unsigned)(round * 37) % 1000;
         for (unsigned i = 0; i < burst; i++)
@@ -239,7 +440,7 @@ START_TEST(test_mpscq_steady_state_no_malloc)
             ck_assert_ptr_eq(t.arg, ARG(0, got++));
         }
     }
-    size_t mallocs = gn__node_mallocs() - before;
+    size_t mallocs = gn__mpsc_chunk_mallocs() - before;
     gn_mpscq_free(q, NULL, NULL);
     ck_assert_uint_eq(mallocs, 0);
 }
@@ -300,13 +501,13 @@ START_TEST(test_mpscq_cross_thread_recycling)
     size_t mallocs[2];
     for (int phase = 0; phase < 2; phase++) {
         atomic_store(&pp.popped, 0);
-        size_t before = gn__node_mallocs();
+        size_t before = gn__mpsc_chunk_mallocs();
         pthread_t a, b;
         ck_assert_int_eq(pthread_create(&a, NULL, pp_producer, &pp), 0);
         ck_assert_int_eq(pthread_create(&b, NULL, pp_consumer, &pp), 0);
         pthread_join(a, NULL);
         pthread_join(b, NULL);
-        mallocs[phase] = gn__node_mallocs() - before;
+        mallocs[phase] = gn__mpsc_chunk_mallocs() - before;
     }
     ck_assert_int_eq(atomic_load(&pp.bad), 0);
     /* Far fewer than one malloc per task: less than 1%. */
@@ -321,9 +522,12 @@ TCase *gn_test_mpscq_tcase(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_mpscq_bad_input);
     tcase_add_test(tc, test_mpscq_fifo_and_collect);
+    tcase_add_test(tc, test_mpscq_peek_consume);
     tcase_add_test(tc, test_mpscq_free_drops);
     tcase_add_test(tc, test_mpscq_steady_state_no_malloc);
     tcase_add_test(tc, test_mpscq_8_producers);
     tcase_add_test(tc, test_mpscq_cross_thread_recycling);
+    tcase_add_test(tc, test_mpscq_threads_come_and_go);
+    tcase_add_test(tc, test_mpscq_enomem);
     return tc;
 }

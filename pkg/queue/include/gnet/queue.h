@@ -153,77 +153,125 @@ GN_EXPORT size_t gn_taskq_len(const gn_taskq_t *q);
 /* ---- multi-producer, single-consumer task queue -------------------------- */
 
 /* A FIFO of tasks for exactly one consumer thread and any number of producers,
- * e.g. the task queue of an event loop. Lighter than gn_taskq_t on both sides:
- * a push is one compare-and-swap on a shared stack top (no hazard pointer), and
- * the consumer takes everything pushed so far with one atomic exchange, then
- * pops from a private batch with no atomic read-modify-write at all.
+ * e.g. the task queue of an event loop. Much lighter than gn_taskq_t on both
+ * sides, because producers share nothing:
+ *
+ * Design: one lane per producer thread, a single-producer list of chunks of
+ * 63 task slots (1 KiB). A push stores {fn, arg} in the next slot of the
+ * thread's chunk and publishes it with one release store of the lane's count:
+ * no read-modify-write, no node, and no cache line written by another
+ * producer (a push is about ten instructions plus three dependent loads to
+ * find the lane). The consumer reads every lane's count once (a snapshot,
+ * the batch), then takes the tasks of the batch lane by lane from contiguous
+ * memory, and can run them in place (gn_mpscq_peek / gn_mpscq_consume).
  *
  * Thread rule: gn_mpscq_push may be called from any thread. gn_mpscq_pop,
- * gn_mpscq_collect and gn_mpscq_len are for the consumer: one thread at a time.
- * Another thread may take over as consumer once the previous one's calls
- * happen before its own (e.g. after a join, or a handoff through a mutex).
- * Two threads consuming concurrently is undefined behaviour (a data race on
- * the private batch: tasks may be lost, run twice, or memory corrupted); it is
- * not detected. gn_mpscq_empty may be called from any thread.
+ * gn_mpscq_peek, gn_mpscq_consume, gn_mpscq_collect and gn_mpscq_len are for
+ * the consumer: one thread at a time. Another thread may take over as
+ * consumer once the previous one's calls happen before its own (e.g. after a
+ * join, or a handoff through a mutex). Two threads consuming concurrently is
+ * undefined behaviour (a data race on the consumer's state: tasks may be
+ * lost, run twice, or memory corrupted); it is not detected. gn_mpscq_empty
+ * may be called from any thread.
  *
- * Order: tasks pushed by one thread are popped in the order that thread pushed
- * them; tasks of different producers come out in the order their pushes took
- * effect (the queue is linearizable as a FIFO).
+ * Order: tasks pushed by one thread come out in the order that thread pushed
+ * them. There is no order between threads, not even between causally related
+ * pushes (thread A pushes X, then tells thread B, which pushes Y: Y may come
+ * out first). Within a batch the lanes are served in turn, each up to its
+ * snapshot, so no producer can starve another.
  *
- * Memory: no hazard pointers or retirement are needed, because only the
- * consumer ever unlinks a node and producers never read a node they did not
- * allocate. Nodes are the recycled nodes of the MPMC queues: a producer takes
- * one from its thread's cache, the consumer puts it back in its own cache, and
- * full magazines of 64 flow back to producers through the global depot. In
- * steady state neither side allocates from the system.
+ * Threads: a thread gets a lane number on its first push (the lowest free
+ * one) and gives it back when it exits; a queue keeps the lane of each number
+ * for its whole life. So a thread that exits leaves its queued tasks in place
+ * (they are popped, or dropped by gn_mpscq_free, as any others), the next
+ * thread that takes the number continues the lane, and a queue holds at most
+ * as many lanes as producer threads were alive at one time. Each lane costs
+ * about 1.2 KiB plus its chunks.
  *
- * Progress: push is lock-free (its CAS fails only because another push
- * succeeded); pop is wait-free, O(1) amortized (the exchange that takes the
- * stack reverses it, once per task). */
+ * Memory: the consumer hands the chunks it has read back to their lane's
+ * producer, so in steady state neither side allocates. A lane keeps up to 64
+ * chunks (4032 tasks of backlog, 64 KiB); a deeper backlog takes chunks from
+ * malloc (one per 63 tasks) and the consumer frees them once read. A push
+ * allocates only then, on a thread's first push to a queue (its lane, its
+ * lane number) and when the lane directory grows past 64, 192, 448... threads.
+ *
+ * Progress: push is wait-free once the thread has its lane (one malloc, and
+ * a lock-free search of the free lane numbers, on its first push to a queue).
+ * Pop, peek and consume are wait-free, O(1) amortized; taking a snapshot is
+ * O(lanes). */
 typedef struct gn_mpscq gn_mpscq_t;
 
 /* Creates an empty queue in *out (NULL on failure). Returns 0, -EINVAL (out is
  * NULL) or -ENOMEM. Thread-safe; calls malloc. */
 GN_EXPORT int gn_mpscq_new(gn_mpscq_t **out);
 
-/* Frees the queue. Tasks still queued are not run: for each, in FIFO order,
+/* Frees the queue. Tasks still queued are not run: for each, lane after lane
+ * (in FIFO order per producer thread, including threads that have exited),
  * drop(task, udata) is called (if drop is not NULL) so the owner can free
- * task->arg; task is valid only during the call. Every node is freed. NULL q is
- * a no-op. Not thread-safe: no other thread may push or pop during or after
- * the call. */
+ * task->arg; task is valid only during the call. Every lane and chunk is
+ * freed. NULL q is a no-op. Not thread-safe: no other thread may push or pop
+ * during or after the call. */
 GN_EXPORT void gn_mpscq_free(gn_mpscq_t *q, void (*drop)(gn_task_t *task, void *udata),
                              void *udata);
 
-/* Appends the task {fn, arg}; arg may be NULL and is not touched. Any thread.
- * Returns 0, -EINVAL (q or fn NULL) or -ENOMEM (a node or the thread's first
- * record could not be allocated; nothing was queued). Lock-free;
- * allocation-free once the thread's node cache or the depot has nodes. */
+/* Appends the task {fn, arg} to the calling thread's lane; arg may be NULL and
+ * is not touched. Any thread. Returns 0, -EINVAL (q or fn NULL) or -ENOMEM
+ * (the thread's lane, lane number or a chunk could not be allocated; nothing
+ * was queued). Wait-free once the thread has its lane in q (see Progress);
+ * allocation-free while the lane's backlog fits in its kept chunks. Costs no
+ * fence: a consumer that must order a push against another variable (e.g. a
+ * "sleeping" flag) needs a fence on both sides, as gnet-netpoll does. */
 GN_EXPORT int gn_mpscq_push(gn_mpscq_t *q, gn_task_fn fn, void *arg);
 
-/* Removes the oldest task into *out and returns true, or returns false when
- * the queue is empty or q or out is NULL (nothing is removed). The task is not
- * run: the caller runs it. Consumer thread only. Wait-free (O(1) amortized).
- * Allocates only on the thread's first call to a queue function (its record);
- * the node goes back to the thread's cache (to free() if that record could not
- * be allocated), so a pop never fails once a task is there. */
+/* Removes the oldest task of the batch into *out and returns true, or returns
+ * false when the queue is empty or q or out is NULL (nothing is removed). When
+ * the batch is used up it first takes a new snapshot of the lanes. The task
+ * is not run: the caller runs it. Consumer thread only. Wait-free, O(1)
+ * amortized; never allocates, so a pop never fails once a task is there. */
 GN_EXPORT bool gn_mpscq_pop(gn_mpscq_t *q, gn_task_t *out);
 
-/* Takes every task pushed so far into the consumer's private batch and returns
- * how many tasks the batch holds. The next that many gn_mpscq_pop calls return
- * exactly those tasks, whatever is pushed meanwhile: a snapshot, e.g. to run
- * the tasks queued at one moment and leave later ones for the next round.
- * Returns 0 for NULL q. Consumer thread only. Wait-free, O(tasks taken). */
+/* The oldest tasks, in place: returns a pointer to the first and stores in *n
+ * how many follow it contiguously in memory (at least 1), or returns NULL
+ * with *n = 0 when the queue is empty (or q is NULL; NULL n: returns NULL).
+ * They stay queued until gn_mpscq_consume removes them, so a consumer can run
+ * them straight from the queue's memory, e.g. an event loop that runs each
+ * task and removes it (and the ones before it) when the task stops the loop:
+ *
+ *     size_t n;
+ *     const gn_task_t *t = gn_mpscq_peek(q, &n);
+ *     for (size_t i = 0; i < n; i++)
+ *         if (t[i].fn(t[i].arg) != 0) { gn_mpscq_consume(q, i + 1); return; }
+ *     gn_mpscq_consume(q, n);
+ *
+ * Tasks pushed while they run (even by them, even from this thread) do not
+ * move them. The pointer is valid until the next gn_mpscq_consume, pop,
+ * collect or free. Same batch rule as gn_mpscq_pop: a snapshot taken by
+ * gn_mpscq_collect is served first. Consumer thread only. Wait-free, O(1)
+ * amortized. */
+GN_EXPORT const gn_task_t *gn_mpscq_peek(gn_mpscq_t *q, size_t *n);
+
+/* Removes the first k tasks the last gn_mpscq_peek returned (k at most its
+ * *n; 0 is a no-op), with no other consumer call in between. Returns 0, or
+ * -EINVAL (q NULL, or k more than that peek's tasks: nothing is removed).
+ * Consumer thread only. Wait-free. */
+GN_EXPORT int gn_mpscq_consume(gn_mpscq_t *q, size_t k);
+
+/* Takes every task pushed so far into the consumer's batch and returns how
+ * many tasks the batch holds. The next that many tasks popped (or peeked and
+ * consumed) are exactly those, whatever is pushed meanwhile: a snapshot, e.g.
+ * to run the tasks queued at one moment and leave later ones for the next
+ * round. Returns 0 for NULL q. Consumer thread only. Wait-free, O(lanes). */
 GN_EXPORT size_t gn_mpscq_collect(gn_mpscq_t *q);
 
 /* True when the queue held no task at the moment of the check (NULL q counts
- * as empty). Any thread: two relaxed loads, so from a producer it is a recent
- * answer, not a synchronizing one. Wait-free. */
+ * as empty). Any thread: relaxed loads of each lane's two counts, so from a
+ * producer it is a recent answer, not a synchronizing one. Wait-free,
+ * O(lanes). */
 GN_EXPORT bool gn_mpscq_empty(const gn_mpscq_t *q);
 
-/* Number of tasks queued (0 for NULL q). Consumer thread only (it walks the
- * shared stack, which only the consumer may do safely). Approximate while
- * producers push: a recent value. O(tasks pushed since the last collect or
- * pop that took the stack). */
+/* Number of tasks queued (0 for NULL q), tasks peeked and not yet consumed
+ * included. Consumer thread only. Approximate while producers push: a recent
+ * value. Wait-free, O(lanes). */
 GN_EXPORT size_t gn_mpscq_len(const gn_mpscq_t *q);
 
 #ifdef __cplusplus
