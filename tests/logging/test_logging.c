@@ -922,6 +922,43 @@ START_TEST(test_file_renamed_reopened)
 }
 END_TEST
 
+/* A relative path names the file in the working directory of gn_logger_new:
+ * a chdir afterwards (a daemon going to "/") must not make the path check
+ * think the file was removed and start another one in the new directory. */
+static int chdir_child(void *arg)
+{
+    const char *dir = arg;
+    char elsewhere[160];
+    snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", dir);
+    CHILD_CHECK(mkdir(elsewhere, 0755) == 0);
+    CHILD_CHECK(chdir(dir) == 0);
+    gn_logger_opts_t o = {
+        .sink = GN_LOG_SINK_FILE, .path = "rel.log", .max_size = 1000, .max_backups = 1};
+    gn_logger_t *l = NULL;
+    CHILD_CHECK(gn_logger_new(&l, &o) == 0);
+    gn__file_set_check_ns(l, 0);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "before") == 0);
+    CHILD_CHECK(chdir(elsewhere) == 0);
+    CHILD_CHECK(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "after") == 0);
+    CHILD_CHECK(access("rel.log", F_OK) != 0);
+    gn_logger_free(l);
+    return 0;
+}
+
+START_TEST(test_file_relative_path_chdir)
+{
+    dir_setup();
+    line_re_init();
+    run_in_child(chdir_child, g_dir);
+    char path[128];
+    path_in_dir(path, sizeof path, "rel.log");
+    ck_assert(has_msg(path, "before"));
+    ck_assert_msg(has_msg(path, "after"), "line went to a file in the new working directory");
+    regfree(&g_line_re);
+    dir_cleanup();
+}
+END_TEST
+
 START_TEST(test_rotation_oversized_line)
 {
     dir_setup();
@@ -1442,6 +1479,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_rotation_open_failure);
     tcase_add_test(tc, test_rotation_file_removed);
     tcase_add_test(tc, test_file_renamed_reopened);
+    tcase_add_test(tc, test_file_relative_path_chdir);
     tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_long_lines);
     tcase_add_test(tc, test_truncation_marked);

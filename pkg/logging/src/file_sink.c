@@ -55,10 +55,27 @@ static void gn__adopt(struct gn_logger *l, int fd)
     l->mid_line = false; /* a fragment left in the old file ended there */
 }
 
+/* path made absolute against the working directory of now: the path check
+ * and rotation run later, and a relative path looked up after a chdir (a
+ * daemon going to "/") would name another file, so the logger would start a
+ * new one there. If the working directory cannot be had, path as given. */
+static char *gn__abs_path(const char *path)
+{
+    char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0);
+    if (cwd == NULL)
+        return strdup(path);
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *abs = malloc(n);
+    if (abs != NULL)
+        snprintf(abs, n, "%s/%s", cwd, path);
+    free(cwd);
+    return abs;
+}
+
 int gn__file_open(struct gn_logger *l, const gn_logger_opts_t *opts)
 {
-    size_t cap = gn__name_cap(opts->path);
-    l->path = strdup(opts->path);
+    l->path = gn__abs_path(opts->path);
+    size_t cap = l->path != NULL ? gn__name_cap(l->path) : 0;
     l->name_a = malloc(cap);
     l->name_b = malloc(cap);
     if (l->path == NULL || l->name_a == NULL || l->name_b == NULL) {

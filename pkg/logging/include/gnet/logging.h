@@ -80,7 +80,10 @@ typedef struct gn_logger_opts {
     gn_log_level_t level;    /* lowest level that is logged */
     gn_log_sink_kind_t sink; /* which of the fields below are used */
     int fd;                  /* GN_LOG_SINK_FD: the descriptor to write to */
-    const char *path;        /* GN_LOG_SINK_FILE: the file (copied; created 0644) */
+    /* GN_LOG_SINK_FILE: the file (copied; created 0644). A relative path is
+     * taken against the working directory of gn_logger_new, so a later chdir
+     * changes nothing. */
+    const char *path;
     /* GN_LOG_SINK_FILE: when a line would grow the file past max_size bytes, the
      * file is first renamed path.1 (path.1 becomes path.2, ... up to
      * path.<max_backups>; the oldest beyond that is dropped) and a new file is
