@@ -408,6 +408,8 @@ START_TEST(test_write_error)
 }
 END_TEST
 
+#define CHILD_SKIP 77 /* fn's result when the platform cannot run the check */
+
 /* Runs fn in a forked child with a 10 s alarm, so that a logger that spins
  * fails the test at once instead of hanging until Check's timeout, and a
  * seccomp filter or a resource limit stays in the child. fn returns 0 on
@@ -421,15 +423,17 @@ static void run_in_child(int (*fn)(void *), void *arg)
          * inherits that handler, so restore the default (die by SIGALRM). */
         signal(SIGALRM, SIG_DFL);
         alarm(10);
-        _exit(fn(arg) == 0 ? 0 : 1);
+        int rc = fn(arg);
+        _exit(rc == 0 ? 0 : rc == CHILD_SKIP ? CHILD_SKIP : 1);
     }
     int status = 0;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     if (WIFSIGNALED(status))
         ck_abort_msg("child killed by signal %d (%s)", WTERMSIG(status),
                      WTERMSIG(status) == SIGALRM ? "the logger hung" : "crash");
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed (status %d)",
-                  status);
+    ck_assert_msg(WIFEXITED(status) &&
+                      (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == CHILD_SKIP),
+                  "child failed (status %d)", status);
 }
 
 #define CHILD_CHECK(cond)                                                                          \
@@ -474,7 +478,14 @@ static int zero_write_child(void *arg)
 {
     int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     CHILD_CHECK(fd >= 0);
-    CHILD_CHECK(zero_writes_on(fd) == 0);
+    int rc = zero_writes_on(fd);
+    if (rc == -EINVAL || rc == -ENOSYS || rc == -EPERM || rc == -EACCES) {
+        /* No seccomp filters here (kernel option, a sandbox that forbids them). */
+        fprintf(stderr, "test_write_returns_zero: seccomp filter unavailable (%s), skipped\n",
+                strerror(-rc));
+        return CHILD_SKIP;
+    }
+    CHILD_CHECK(rc == 0);
     CHILD_CHECK(write(fd, "x", 1) == 0); /* the filter works */
     gn_logger_opts_t o = {.sink = GN_LOG_SINK_FD, .fd = fd};
     gn_logger_t *l = NULL;
