@@ -1057,6 +1057,144 @@ START_TEST(many_producers)
 }
 END_TEST
 
+/* ---- producer threads that exit, allocation failure ------------------------------- */
+
+#define EXITERS    8
+#define EXIT_TASKS 1000
+
+typedef struct exiters {
+    gn_poller_t *p;
+    long next[2][EXITERS]; /* per priority, per thread: the next sequence expected */
+    long ran, total;
+    int errors;
+    int dropped;
+} exiters_t;
+
+static exiters_t ex;
+
+static int exit_task(void *arg)
+{
+    uintptr_t v = (uintptr_t)arg;
+    int prio = (int)(v >> 48), t = (int)((v >> 40) & 0xff);
+    long seq = (long)(v & ((1ull << 40) - 1));
+    if (seq != ex.next[prio][t])
+        ex.errors++;
+    ex.next[prio][t] = seq + 1;
+    return ++ex.ran == ex.total ? GN_POLL_STOP : 0;
+}
+
+static void *exiter(void *arg)
+{
+    uintptr_t t = (uintptr_t)arg;
+    for (uintptr_t i = 0; i < EXIT_TASKS; i++)
+        for (uintptr_t prio = 0; prio < 2; prio++)
+            if (gn_poller_trigger(ex.p, (gn_priority_t)prio, exit_task,
+                                  (void *)(prio << 48 | t << 40 | i)) != 0)
+                return (void *)1;
+    return NULL;
+}
+
+static void *exiter_malloc(void *arg)
+{
+    for (int i = 0; i < EXIT_TASKS; i++) {
+        void *a = malloc(16);
+        if (a == NULL ||
+            gn_poller_trigger(ex.p, i % 2 ? GN_PRIO_LOW : GN_PRIO_HIGH, never_task, a) != 0)
+            return (void *)1;
+    }
+    return arg;
+}
+
+static void run_exiters(void *(*fn)(void *))
+{
+    pthread_t th[EXITERS];
+    for (uintptr_t t = 0; t < EXITERS; t++)
+        ck_assert_int_eq(pthread_create(&th[t], NULL, fn, (void *)t), 0);
+    for (int t = 0; t < EXITERS; t++) {
+        void *ret;
+        ck_assert_int_eq(pthread_join(th[t], &ret), 0);
+        ck_assert_ptr_eq(ret, fn == exiter ? NULL : (void *)(uintptr_t)t);
+    }
+}
+
+/* Threads trigger tasks and exit before the poller runs any: every task still
+ * runs, once, in FIFO order per thread and priority. Tasks of threads that
+ * exited are dropped (and their args freed: ASan's leak check) at close. */
+START_TEST(producers_exit_before_polling)
+{
+    ex = (exiters_t){.p = open_poller(), .total = 2L * EXITERS * EXIT_TASKS};
+    run_exiters(exiter);
+    ck_assert_int_eq(gn_poller_polling(ex.p), 0);
+    ck_assert_int_eq(ex.errors, 0);
+    ck_assert_int_eq(ex.ran, ex.total);
+    for (int t = 0; t < EXITERS; t++) {
+        ck_assert_int_eq(ex.next[0][t], EXIT_TASKS);
+        ck_assert_int_eq(ex.next[1][t], EXIT_TASKS);
+    }
+    ck_assert_int_eq(gn_poller_set_task_drop(ex.p, drop_free, &ex.dropped), 0);
+    run_exiters(exiter_malloc);
+    run_exiters(exiter_malloc); /* the next threads continue the lanes of the first */
+    ck_assert_int_eq(gn_poller_close(ex.p), 0);
+    ck_assert_int_eq(ex.dropped, 2 * EXITERS * EXIT_TASKS);
+}
+END_TEST
+
+typedef struct seq_run {
+    long next;
+    long total;
+    int errors;
+} seq_run_t;
+
+static seq_run_t sr;
+
+static int seq_task(void *arg)
+{
+    if ((long)(uintptr_t)arg != sr.next)
+        sr.errors++;
+    sr.next++;
+    return sr.next == sr.total ? GN_POLL_STOP : 0;
+}
+
+/* Pages of address space in use (the first field of /proc/self/statm). */
+static long vm_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = -1;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pages) != 1)
+            pages = -1;
+        fclose(f);
+    }
+    return pages;
+}
+
+/* Under an address-space limit triggers end with -ENOMEM and queue nothing;
+ * the tasks accepted before all run, once and in order. Sanitizers reserve
+ * terabytes of shadow memory, so this test only runs unsanitized. */
+START_TEST(trigger_enomem)
+{
+    if (gn_test_sanitized())
+        return;
+    gn_poller_t *p = open_poller();
+    ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_LOW, seq_task, (void *)0), 0);
+    long pages = vm_pages();
+    ck_assert_int_gt(pages, 0);
+    struct rlimit lim = {.rlim_cur = (rlim_t)pages * 4096 + (16u << 20), .rlim_max = RLIM_INFINITY};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    long n = 1;
+    int rc;
+    while ((rc = gn_poller_trigger(p, GN_PRIO_LOW, seq_task, (void *)(uintptr_t)n)) == 0)
+        n++;
+    ck_assert_int_eq(rc, -ENOMEM);
+    ck_assert_int_gt(n, 1000);
+    sr = (seq_run_t){.total = n};
+    ck_assert_int_eq(gn_poller_polling(p), 0);
+    ck_assert_int_eq(sr.errors, 0);
+    ck_assert_int_eq(sr.next, n);
+    ck_assert_int_eq(gn_poller_close(p), 0);
+}
+END_TEST
+
 /* ---- bad input and misuse ---------------------------------------------------------- */
 
 static int busy_cb(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
@@ -1163,6 +1301,8 @@ static Suite *netpoll_suite(void)
     tcase_add_test(tk, stop_from_callback_keeps_fd_readable);
     tcase_add_test(tk, close_with_queued_tasks);
     tcase_add_test(tk, many_producers);
+    tcase_add_test(tk, producers_exit_before_polling);
+    tcase_add_test(tk, trigger_enomem);
     suite_add_tcase(s, tk);
     TCase *bad = tcase_create("bad_input");
     tcase_add_test(bad, bad_input);

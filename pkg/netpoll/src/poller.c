@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* ThreadSanitizer does not model atomic_thread_fence (GCC warns with -Wtsan),
  * so under TSan the trigger uses the equivalent always-RMW form it can check. */
@@ -131,12 +132,6 @@ GN_EXPORT int gn_poller_delete(gn_poller_t *p, gn_poll_attachment_t *pa)
 /* Takes the in-flight flag if it is free and, if so, sends the one wake-up. */
 static void wake_once(gn_poller_t *p)
 {
-#ifndef GN__TSAN
-    /* Most triggers find a wake-up already in flight: read before writing so
-     * that producers do not bounce the cache line. */
-    if (atomic_load_explicit(&p->wake_pending, memory_order_relaxed) != 0)
-        return;
-#endif
     /* A failed wake-up (it cannot happen with a valid eventfd: a full counter
      * is reset) frees the flag so that the next trigger tries again; the task
      * itself stays queued, so trigger still reports success. */
@@ -144,33 +139,95 @@ static void wake_once(gn_poller_t *p)
         atomic_store(&p->wake_pending, 0);
 }
 
+/* A trigger that found no wake-up in flight (or any trigger under TSan). */
+__attribute__((noinline)) static int trigger_wake(gn_poller_t *p)
+{
+    wake_once(p);
+    return 0;
+}
+
 GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn fn, void *arg)
 {
-    if (p == NULL || fn == NULL || (prio != GN_PRIO_HIGH && prio != GN_PRIO_LOW))
+    if (p == NULL || (prio != GN_PRIO_HIGH && prio != GN_PRIO_LOW))
         return -EINVAL;
+    /* -EINVAL for a NULL fn, -ENOMEM; nothing queued then. */
     int rc = gn_mpscq_push(prio == GN_PRIO_HIGH ? p->high : p->low, fn, arg);
     if (rc != 0)
         return rc;
 #ifndef GN__TSAN
     /* Pairs with the fence in rearm(): either this thread sees the flag
-     * cleared and wakes, or the polling thread sees this task queued. */
+     * cleared and wakes, or the polling thread sees this task queued. Most
+     * triggers find a wake-up in flight and stop at this read, which does
+     * not write the flag's line. */
     atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&p->wake_pending, memory_order_relaxed) != 0)
+        return 0;
 #endif
-    wake_once(p);
-    return 0;
+    return trigger_wake(p);
 }
 
 /* Runs at most max tasks of q; returns the first stopping code, else 0. The
- * polling thread is the queues' one consumer (gn_mpscq_pop's thread rule). */
+ * polling thread is the queues' one consumer (gn_mpscq_peek's thread rule).
+ * Tasks run in place, from the queue's memory, and leave it once they ran
+ * (a stopping task too), so a stop leaves exactly the tasks after it queued. */
 static int run_queue(gn_mpscq_t *q, size_t max)
 {
-    gn_task_t t;
-    for (size_t i = 0; i < max && gn_mpscq_pop(q, &t); i++) {
-        int rc = t.fn(t.arg);
-        if (rc == GN_POLL_STOP || rc < 0)
-            return rc;
+    while (max > 0) {
+        size_t n;
+        const gn_task_t *t = gn_mpscq_peek(q, &n);
+        if (t == NULL)
+            return 0;
+        if (n > max)
+            n = max;
+        for (size_t i = 0; i < n; i++) {
+            int rc = t[i].fn(t[i].arg);
+            if (rc == GN_POLL_STOP || rc < 0) {
+                (void)gn_mpscq_consume(q, i + 1);
+                return rc;
+            }
+        }
+        (void)gn_mpscq_consume(q, n);
+        max -= n;
     }
     return 0;
+}
+
+static bool tasks_queued(const gn_poller_t *p)
+{
+    return !gn_mpscq_empty(p->high) || !gn_mpscq_empty(p->low);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Watches the queues for about GN__LINGER_NS while still holding the wake-up
+ * flag, so producers keep skipping the eventfd; true when tasks arrived. A
+ * producer that triggers again within that time (a stream of tasks slightly
+ * slower than the loop) costs no eventfd write, no blocking wait and no
+ * wake-up; an idle loop pays the spin once each time it runs out of work. */
+static bool linger(const gn_poller_t *p)
+{
+    uint64_t end = mono_ns() + GN__LINGER_NS;
+    for (unsigned i = 1;; i++) {
+        cpu_relax();
+        if (tasks_queued(p))
+            return true;
+        if ((i & 15) == 0 && mono_ns() >= end)
+            return false;
+    }
 }
 
 /* Ends the wake-up in flight, then wakes again if tasks remain (the low cap,
@@ -179,12 +236,13 @@ static int run_queue(gn_mpscq_t *q, size_t max)
  * instead: producers keep skipping the eventfd, and the poller schedules its
  * next task round itself after a non-blocking wait for I/O, one system call
  * instead of a wake-up's write and blocking wait. That keeps the polling
- * thread ahead of busy producers, so the queue stays short and its nodes stay
- * in cache. After a stop, a real wake-up makes the fd readable again (nested
- * loops) and lets the next gn_poller_polling resume the tasks. */
+ * thread ahead of busy producers, so the queues stay short and their chunks
+ * stay in cache. When the queues are empty it lingers (see linger) before it
+ * gives the flag back. After a stop, a real wake-up makes the fd readable
+ * again (nested loops) and lets the next gn_poller_polling resume the tasks. */
 static void rearm(gn_poller_t *p, bool going_on)
 {
-    if (going_on && (!gn_mpscq_empty(p->high) || !gn_mpscq_empty(p->low))) {
+    if (going_on && (tasks_queued(p) || linger(p))) {
         p->again = true;
         return;
     }

@@ -34,6 +34,12 @@ typedef struct epoll_event gn__event_t;
 #define GN__EVENTS_MIN  32
 #define GN__EVENTS_MAX  1024
 
+/* How long the polling thread keeps looking at its queues after the task
+ * phase emptied them, before it gives the wake-up back and blocks. */
+#ifndef GN__LINGER_NS
+#define GN__LINGER_NS 3000
+#endif
+
 struct gn_poller {
     int fd;       /* epoll or kqueue fd */
     int wake_fd;  /* eventfd (epoll), read end of the wake pipe (kqueue without EVFILT_USER) */

@@ -192,22 +192,32 @@ GN_EXPORT int gn_poller_delete(gn_poller_t *p, gn_poll_attachment_t *pa);
 /* Queues fn(arg) to run on the polling thread and wakes the poller (at most one
  * wake-up is in flight at a time, whatever the number of producers). Tasks of
  * one priority from one thread run in the order they were triggered, each
- * exactly once, after the I/O callbacks of the round that picks them up.
- * fn's return value means what a callback's does (0, GN_POLL_STOP or a negative
- * errno); after a stop, the remaining tasks run when polling resumes.
- * Thread-safe: any thread, including the polling thread and tasks; lock-free
- * and allocation-free in steady state (queue nodes are recycled). arg is not
- * touched: if the poller is closed before the task runs, see gn_poller_close.
- * Returns 0, -EINVAL (p or fn NULL, unknown prio) or -ENOMEM; on failure the
- * task is not queued and fn is never called. */
+ * exactly once, after the I/O callbacks of the round that picks them up; there
+ * is no order between threads, even for causally related triggers (each
+ * thread has its own lane in the task queue, see gn_mpscq_t). fn's return
+ * value means what a callback's does (0, GN_POLL_STOP or a negative errno);
+ * after a stop, the remaining tasks run when polling resumes. Thread-safe:
+ * any thread, including the polling thread and tasks; a thread that exits
+ * leaves its queued tasks to run (or be dropped at close) as any others.
+ * Cost: a push into the thread's lane (plain stores and one release store),
+ * one full fence and one read of the in-flight flag; an eventfd write only
+ * when no wake-up is in flight. Wait-free and allocation-free once the thread
+ * has triggered on p before (its first trigger per priority allocates its
+ * lane) while its backlog stays under 4032 tasks. arg is not touched: if the
+ * poller is closed before the task runs, see gn_poller_close. Returns 0,
+ * -EINVAL (p or fn NULL, unknown prio) or -ENOMEM; on failure the task is
+ * not queued and fn is never called. */
 GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn fn, void *arg);
 
 /* Waits for events and dispatches them until a callback or a task returns
  * GN_POLL_STOP (returns 0) or a negative errno (returns it). Each round: wait
  * (EINTR is retried), call the callback of every event of the batch, then run
  * the tasks (all high-priority ones queued when the task phase starts, then at
- * most GN_POLL_LOW_TASKS_PER_ROUND low-priority ones). After a stop, calling it
- * again resumes where it stopped: the rest of the batch first, then the tasks.
+ * most GN_POLL_LOW_TASKS_PER_ROUND low-priority ones). When the task phase
+ * empties the queues, the thread watches them for up to about 3 us (spinning,
+ * the wake-up still in flight) before it blocks, so a steady stream of
+ * triggers costs no eventfd write and no sleep per task. After a stop, calling
+ * it again resumes where it stopped: the rest of the batch first, then the tasks.
  * To stop it from another thread, trigger a task that returns GN_POLL_STOP.
  * The calling thread becomes the polling thread. Returns 0, a callback's or
  * task's negative errno, -EINVAL (p NULL), -EBUSY (already polling: called
