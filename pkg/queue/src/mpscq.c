@@ -60,7 +60,7 @@ int gn_mpscq_new(gn_mpscq_t **out)
 
 static gn__chunk_t *chunk_alloc(gn__lane_t *l)
 {
-    gn__chunk_t *c = aligned_alloc(64, sizeof *c);
+    gn__chunk_t *c = malloc(sizeof *c); /* 16-byte aligned is enough for the slots */
     if (c == NULL)
         return NULL;
     atomic_fetch_add_explicit(&l->nchunks, 1, memory_order_relaxed);
