@@ -1,10 +1,15 @@
 /* Check suite for gnet-queue: FIFO order, exactly-once delivery under many
  * producers and consumers, teardown with items queued, thread churn (record
- * release and reuse), node recycling, the task queue, and bad input. Worker
+ * release and reuse), node recycling, what a hazard-pointer scan keeps and
+ * recycles (white box), the task queue, and bad input. Worker
  * threads never call ck_assert (it is not thread-safe): they record failures in
  * atomics that the test thread asserts on. */
 #include "gn_test.h"
 #include "queue_test.h"
+/* White box: the reclamation tests below drive hazard pointers and scans
+ * directly (the suite is built with the library's private headers on the
+ * include path and linked with its static archive). */
+#include "msq.h"
 
 #include <errno.h>
 #include <gnet/queue.h>
@@ -14,11 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-/* Internal counters of the library (hidden symbols, reachable from the static
- * archive): records ever created, nodes ever taken from malloc. */
-size_t gn__hp_nrecords(void);
-size_t gn__node_mallocs(void);
-extern _Bool gn__hp_asym; /* hazard pointers published with membarrier's help */
+/* Internal counters of the library, from msq.h: gn__hp_nrecords (records ever
+ * created), gn__node_mallocs (nodes ever taken from malloc), gn__hp_asym
+ * (hazard pointers published with membarrier's help). */
 
 TCase *gn_test_mpscq_tcase(void); /* the single-consumer task queue's tests */
 
@@ -195,7 +198,9 @@ static void *mpmc_consumer(void *arg)
     return NULL;
 }
 
-static void run_mpmc(unsigned producers, unsigned consumers, uint64_t per_producer)
+/* main_too: the test thread consumes as well, after starting the others. */
+static void run_mpmc_ex(unsigned producers, unsigned consumers, uint64_t per_producer,
+                        bool main_too)
 {
     struct mpmc m = {.producers = producers, .per_producer = per_producer};
     uint64_t total = producers * per_producer;
@@ -207,6 +212,8 @@ static void run_mpmc(unsigned producers, unsigned consumers, uint64_t per_produc
         ck_assert_int_eq(pthread_create(&th[i], NULL, mpmc_consumer, &m), 0);
     for (unsigned i = 0; i < producers; i++)
         ck_assert_int_eq(pthread_create(&th[consumers + i], NULL, mpmc_producer, &m), 0);
+    if (main_too)
+        mpmc_consumer(&m);
     for (unsigned i = 0; i < producers + consumers; i++)
         pthread_join(th[i], NULL);
 
@@ -227,6 +234,109 @@ static void run_mpmc(unsigned producers, unsigned consumers, uint64_t per_produc
     gn_queue_free(m.q);
     free(m.seen);
 }
+
+static void run_mpmc(unsigned producers, unsigned consumers, uint64_t per_producer)
+{
+    run_mpmc_ex(producers, consumers, per_producer, false);
+}
+
+/* A thread whose scans ran alone (no other record taken: no membarrier, no
+ * hazard reads) goes on consuming while producers and another consumer take
+ * records, work and give them back. Under ASan or TSan a node recycled while
+ * another thread still reads it would be reported. */
+START_TEST(test_lone_scans_then_company)
+{
+    gn_queue_t *q;
+    ck_assert_int_eq(gn_queue_new(&q), 0);
+    size_t recs = gn__hp_nrecords();
+    for (uintptr_t i = 1; i <= 20000; i++) { /* about 19 scans */
+        ck_assert_int_eq(gn_queue_enqueue(q, (void *)i), 0);
+        ck_assert_ptr_eq(gn_queue_dequeue(q), (void *)i);
+    }
+    ck_assert_uint_le(gn__hp_nrecords(), recs + 1);
+    gn_queue_free(q);
+    run_mpmc_ex(2, 1, (uint64_t)gn_test_scale(300000, 20), true);
+}
+END_TEST
+
+/* ---- reclamation (white box) --------------------------------------------- */
+
+/* Another thread protects the queue's head node as a dequeuer does and holds
+ * it until told to clear it (state 2), then keeps its record until state 4. */
+struct holder {
+    gn_queue_t *q;
+    gn__node_t *held;
+    atomic_int state;
+};
+
+static void wait_state(atomic_int *state, int want)
+{
+    while (atomic_load(state) != want)
+        sched_yield();
+}
+
+static void *hold_head(void *arg)
+{
+    struct holder *h = arg;
+    gn__hprec_t *r = gn__hp_rec();
+    if (r != NULL)
+        h->held = gn__hp_protect(r, 0, &((gn__msq_t *)h->q)->head, gn__hp_asym);
+    atomic_store(&h->state, 1);
+    wait_state(&h->state, 2);
+    if (r != NULL)
+        gn__hp_clear(r, 0);
+    atomic_store(&h->state, 3);
+    wait_state(&h->state, 4);
+    return NULL; /* the record is released at exit */
+}
+
+static bool is_retired(const gn__hprec_t *r, const gn__node_t *n)
+{
+    for (size_t i = 0; i < r->nretired; i++)
+        if (r->retired[i] == n)
+            return true;
+    return false;
+}
+
+/* A scan keeps a retired node that another thread's hazard pointer holds, and
+ * recycles it once the slot is cleared although the scanning thread's own
+ * slots (left set by its dequeue) still point at it; with no other record
+ * taken, a scan recycles everything. */
+START_TEST(test_scan_keeps_protected_nodes)
+{
+    gn_queue_t *q;
+    ck_assert_int_eq(gn_queue_new(&q), 0);
+    ck_assert_int_eq(gn_queue_enqueue(q, ITEM(0, 0)), 0);
+    struct holder h = {.q = q};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, hold_head, &h), 0);
+    wait_state(&h.state, 1);
+    ck_assert_ptr_nonnull(h.held);
+
+    ck_assert_ptr_eq(gn_queue_dequeue(q), ITEM(0, 0)); /* retires the held node */
+    gn__hprec_t *r = gn__hp_self;
+    ck_assert_ptr_nonnull(r);
+    ck_assert(is_retired(r, h.held));
+    ck_assert_ptr_eq(atomic_load(&r->hp[0]), h.held); /* own slot left set */
+    gn__hp_scan(r);
+    ck_assert(is_retired(r, h.held)); /* the other thread protects it */
+
+    atomic_store(&h.state, 2);
+    wait_state(&h.state, 3);
+    gn__hp_scan(r);
+    ck_assert(!is_retired(r, h.held)); /* cleared: recycled despite our own slot */
+
+    atomic_store(&h.state, 4);
+    pthread_join(t, NULL);
+    /* The other record is released: a scan runs alone and recycles all. */
+    ck_assert_int_eq(gn_queue_enqueue(q, ITEM(0, 1)), 0);
+    ck_assert_ptr_eq(gn_queue_dequeue(q), ITEM(0, 1));
+    ck_assert_uint_gt(r->nretired, 0);
+    gn__hp_scan(r);
+    ck_assert_uint_eq(r->nretired, 0);
+    gn_queue_free(q);
+}
+END_TEST
 
 START_TEST(test_mpmc_8x8)
 {
@@ -677,12 +787,14 @@ static Suite *queue_suite(void)
     tcase_add_test(basic, test_free_with_items);
     tcase_add_test(basic, test_thread_exit_then_reuse);
     tcase_add_test(basic, test_steady_state_no_malloc);
+    tcase_add_test(basic, test_scan_keeps_protected_nodes);
     suite_add_tcase(s, basic);
 
     TCase *conc = tcase_create("concurrent");
     tcase_add_test(conc, test_mpmc_1x1);
     tcase_add_test(conc, test_mpmc_1x4_4x1);
     tcase_add_test(conc, test_mpmc_8x8);
+    tcase_add_test(conc, test_lone_scans_then_company);
     tcase_add_test(conc, test_mpmc_8x8_symmetric);
     tcase_add_test(conc, test_threads_come_and_go);
     tcase_add_test(conc, test_cross_thread_recycling);
