@@ -58,13 +58,11 @@ int gn_mpscq_new(gn_mpscq_t **out)
 
 /* ---- chunks ---------------------------------------------------------------- */
 
-static gn__chunk_t *chunk_alloc(gn__lane_t *l)
+static gn__chunk_t *chunk_alloc(void)
 {
     gn__chunk_t *c = malloc(sizeof *c); /* 16-byte aligned is enough for the slots */
-    if (c == NULL)
-        return NULL;
-    atomic_fetch_add_explicit(&l->nchunks, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_chunk_mallocs, 1, memory_order_relaxed);
+    if (c != NULL)
+        atomic_fetch_add_explicit(&g_chunk_mallocs, 1, memory_order_relaxed);
     return c;
 }
 
@@ -76,21 +74,23 @@ static gn__chunk_t *chunk_get(gn__lane_t *l)
         /* Acquire: the consumer's link writes (chunk_put) are visible. */
         c = atomic_exchange_explicit(&l->spare, NULL, memory_order_acquire);
     if (c == NULL)
-        return chunk_alloc(l);
+        return chunk_alloc();
     l->free = c->next;
+    atomic_fetch_sub_explicit(&l->nidle, 1, memory_order_relaxed);
     return c;
 }
 
 /* Consumer: gives back a chunk it has read to the end. The lane keeps up to
- * GN__MPSC_KEEP chunks (in use or idle); beyond that, burst memory goes back
- * to malloc. */
+ * GN__MPSC_KEEP idle chunks, whatever its backlog: a producer far ahead of
+ * the consumer reuses the chunks the consumer frees up instead of taking
+ * fresh memory. Beyond that, burst memory goes back to malloc. */
 static void chunk_put(gn__lane_t *l, gn__chunk_t *c)
 {
-    if (atomic_load_explicit(&l->nchunks, memory_order_relaxed) > GN__MPSC_KEEP) {
-        atomic_fetch_sub_explicit(&l->nchunks, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&l->nidle, memory_order_relaxed) >= GN__MPSC_KEEP) {
         free(c);
         return;
     }
+    atomic_fetch_add_explicit(&l->nidle, 1, memory_order_relaxed);
     c->next = atomic_load_explicit(&l->spare, memory_order_relaxed);
     /* Release: pairs with the producer's exchange in chunk_get. Only the
      * consumer pushes, and the producer only takes the whole list, so the
@@ -139,9 +139,9 @@ static gn__lane_t *lane_create(gn_mpscq_t *q, _Atomic(gn__lane_t *) *slot)
     memset(l, 0, sizeof *l);
     atomic_init(&l->tail, 0);
     atomic_init(&l->spare, NULL);
-    atomic_init(&l->nchunks, 0);
+    atomic_init(&l->nidle, 0);
     atomic_init(&l->head, 0);
-    l->tchunk = chunk_alloc(l);
+    l->tchunk = chunk_alloc();
     if (l->tchunk == NULL) {
         free(l);
         return NULL;

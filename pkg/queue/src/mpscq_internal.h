@@ -16,9 +16,9 @@
 
 /* Tasks per chunk: with its link a chunk is 1 KiB, 16 cache lines. */
 #define GN__MPSC_SLOTS 63
-/* Chunks a lane keeps for reuse (in use or idle) before the consumer frees
- * the ones it is done with: 64 KiB, 4032 tasks of backlog per producer thread
- * without touching malloc. */
+/* Idle chunks a lane keeps for reuse before the consumer frees the ones it is
+ * done with: 64 KiB per producer thread. A backlog of up to 4032 tasks then
+ * never touches malloc, and a deeper one reuses what the consumer frees up. */
 #define GN__MPSC_KEEP 64
 /* The lane directory: block k holds GN__MPSC_DIR0 << k lane pointers, so 32
  * blocks cover every thread number a process can have. */
@@ -45,9 +45,11 @@ typedef struct gn__lane {
 
     /* Chunks the consumer is done with, handed back to the producer: the
      * consumer pushes (CAS), the producer takes the whole list (exchange),
-     * so there is no ABA. nchunks counts every chunk the lane owns. */
+     * so there is no ABA. nidle counts the lane's idle chunks (spare and
+     * the producer's private ones); it only bounds the cache, so an
+     * approximate value is fine. */
     _Alignas(64) _Atomic(gn__chunk_t *) spare;
-    atomic_uint nchunks;
+    atomic_uint nidle;
 
     /* The consumer's line. head mirrors hpos for gn_mpscq_empty (any thread). */
     _Alignas(64) _Atomic uint64_t head;

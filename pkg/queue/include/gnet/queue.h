@@ -190,10 +190,11 @@ GN_EXPORT size_t gn_taskq_len(const gn_taskq_t *q);
  *
  * Memory: the consumer hands the chunks it has read back to their lane's
  * producer, so in steady state neither side allocates. A lane keeps up to 64
- * chunks (4032 tasks of backlog, 64 KiB); a deeper backlog takes chunks from
- * malloc (one per 63 tasks) and the consumer frees them once read. A push
- * allocates only then, on a thread's first push to a queue (its lane, its
- * lane number) and when the lane directory grows past 64, 192, 448... threads.
+ * idle chunks (64 KiB): a backlog of up to 4032 tasks never calls malloc; a
+ * deeper one takes chunks from malloc (one per 63 tasks), and the consumer
+ * frees those it reads beyond the 64 it keeps. A push allocates only then, on a thread's first push
+ * to a queue (its lane, its lane number) and when the lane directory grows past 64, 192, 448...
+ * threads.
  *
  * Progress: push is wait-free once the thread has its lane (one malloc, and
  * a lock-free search of the free lane numbers, on its first push to a queue).
