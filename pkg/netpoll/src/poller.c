@@ -217,17 +217,29 @@ static uint64_t mono_ns(void)
  * flag, so producers keep skipping the eventfd; true when tasks arrived. A
  * producer that triggers again within that time (a stream of tasks slightly
  * slower than the loop) costs no eventfd write, no blocking wait and no
- * wake-up; an idle loop pays the spin once each time it runs out of work. */
+ * wake-up; an idle loop pays the spin once each time it runs out of work.
+ * The queues are looked at every GN__LINGER_SPINS pauses only, and once tasks
+ * show up it waits GN__LINGER_GATHER pauses more (about 1.6 us) before the
+ * round that runs them: each look and each round reads the producers' lane
+ * lines (their counts, the slot line being written), which costs a producer a
+ * cache-line transfer at its next trigger's fence. Taking a stream in batches
+ * of tens of tasks rather than one by one made a single producer about 30%
+ * faster on the benchmark machine; a task that lands while the loop lingers
+ * runs about 1.6 us later than it could, still well before a blocked loop
+ * would have woken up. */
 static bool linger(const gn_poller_t *p)
 {
     uint64_t end = mono_ns() + GN__LINGER_NS;
-    for (unsigned i = 1;; i++) {
-        cpu_relax();
-        if (tasks_queued(p))
+    do {
+        for (int i = 0; i < GN__LINGER_SPINS; i++)
+            cpu_relax();
+        if (tasks_queued(p)) {
+            for (int i = 0; i < GN__LINGER_GATHER; i++)
+                cpu_relax();
             return true;
-        if ((i & 15) == 0 && mono_ns() >= end)
-            return false;
-    }
+        }
+    } while (mono_ns() < end);
+    return false;
 }
 
 /* Ends the wake-up in flight, then wakes again if tasks remain (the low cap,

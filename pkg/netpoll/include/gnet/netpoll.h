@@ -216,7 +216,8 @@ GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn f
  * most GN_POLL_LOW_TASKS_PER_ROUND low-priority ones). When the task phase
  * empties the queues, the thread watches them for up to about 3 us (spinning,
  * the wake-up still in flight) before it blocks, so a steady stream of
- * triggers costs no eventfd write and no sleep per task. After a stop, calling
+ * triggers costs no eventfd write and no sleep per task; tasks that show up
+ * meanwhile run about 1.6 us later, as a batch. After a stop, calling
  * it again resumes where it stopped: the rest of the batch first, then the tasks.
  * To stop it from another thread, trigger a task that returns GN_POLL_STOP.
  * The calling thread becomes the polling thread. Returns 0, a callback's or
