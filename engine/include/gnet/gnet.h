@@ -303,7 +303,12 @@ GN_EXPORT int gn_conn_close(gn_conn_t *c);
  * before the task runs, cb gets (NULL, GN_ESHUTDOWN) on the thread running
  * gn_run. When one of these functions returns an error, cb is never called.
  * eng must be the connection's engine and still running (see gn_run): calls
- * after gn_run returned are undefined behaviour. */
+ * after gn_run returned are undefined behaviour.
+ * Order: calls made from one thread run in the order they were made. Calls
+ * from different threads have no order between them, even when causally
+ * related (A's async_write, then A signals B, then B's async_close may run
+ * the close first: the write's cb then gets GN_ECLOSED). To order such
+ * calls, make them from one thread, or make the second from the first's cb. */
 typedef void (*gn_async_cb)(gn_conn_t *c, int err, void *udata);
 
 /* Writes a copy of n bytes of p (the caller may reuse p at once). Returns 0,
