@@ -213,9 +213,9 @@ static int ptr_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Few hazard pointers are set at any instant (each thread clears its own at the
- * end of every operation), so a linear search usually wins; many threads get a
- * sorted list and binary search. */
+/* Up to H per other record: queue operations leave their slots set, so an idle
+ * thread that holds a record still shows its last two. With few such threads a
+ * linear search wins; many threads get a sorted list and binary search. */
 static int is_hazard(gn__node_t *const *plist, size_t np, gn__node_t *n)
 {
     if (np <= 8) {
@@ -238,11 +238,15 @@ static inline unsigned filter_index(const gn__node_t *n)
 /* True when a record other than r is taken by a thread. When none is, no
  * hazard pointer can hold one of r's retired nodes, so a scan needs neither the
  * barrier nor the hazard pointers: every other slot was cleared before its
- * record was released, and a thread that takes a record after this check
- * (a seq_cst CAS on its active flag or on g_records, later in the single total
- * order than these seq_cst loads, which come after the seq_cst CAS that
- * unlinked each retired node) validates against a head and tail already past
- * those nodes. */
+ * record was released (and a load that reads 0 from that release store
+ * acquires the owner's last reads of its nodes), and a thread that takes a
+ * record after this check (a seq_cst CAS on its active flag or on g_records,
+ * later in the single total order than these seq_cst loads: a load that read
+ * the value the CAS replaced precedes it) validates with a seq_cst load that
+ * is later still, so it sees head and tail past every node the unlinking CAS
+ * moved them off. Those CASes precede these loads: sequenced before them, or,
+ * for nodes inherited with a reused record, ordered by the record's
+ * release/acquire handoff. */
 static _Bool others_active(gn__hprec_t *r)
 {
     for (gn__hprec_t *o = atomic_load_explicit(&g_records, memory_order_seq_cst); o != NULL;
@@ -318,8 +322,10 @@ void gn__hp_scan(gn__hprec_t *r)
     scan_once(r);
     update_threshold(r);
     /* The array stays full only if the scan could not run (no memory for the
-     * hazard list, or the membarrier failed) or many threads hold hazards: grow
-     * it, or wait for hazard pointers (held for one operation) to go away. */
+     * hazard list, or the membarrier failed) or the array could not grow to
+     * 2HN + R_MIN and other threads' slots pin more nodes than it holds: grow
+     * it, or wait. Slots stay set after an operation, so what an idle thread
+     * pins is released only by its next operation or its exit. */
     while (r->nretired >= r->rcap) {
         gn__node_t **grown = realloc(r->retired, 2 * r->rcap * sizeof *grown);
         if (grown != NULL) {

@@ -34,8 +34,9 @@
  *  - Cost: per enqueue one publication and two CAS, per dequeue two
  *    publications and one CAS, no shared counter. A dequeued node is retired;
  *    every R = 2*H*N + 1024 retirements (N = records; + 64 without membarrier)
- *    a scan issues the barrier, reads all H*N hazard pointers and recycles every
- *    retired node not among them: O(1) amortized per node.
+ *    a scan issues the barrier, reads the other threads' H*(N-1) hazard
+ *    pointers and recycles every retired node not among them: O(1) amortized
+ *    per node.
  *  - Bound: at any moment at most H*N retired nodes are unreclaimable; each
  *    thread holds at most R retired nodes. A thread pins at most the 2 nodes
  *    its hazard pointers last held, stalled in a call or idle between calls
