@@ -144,7 +144,7 @@ GN_EXPORT int gn_poller_open(gn_poller_t **out);
  * caller owns them and their attachments). Tasks still queued are not run: for
  * each, the drop hook set with gn_poller_set_task_drop is called (if any) so
  * the owner can free its arg; without a hook their args are simply forgotten
- * (the queue nodes themselves are always freed). Requires that polling is not
+ * (the queues' lanes and chunks are always freed). Requires that polling is not
  * in progress and that no other thread triggers tasks on p during or after the
  * call (join or stop the producers first). Returns 0, -EINVAL (p NULL), -EBUSY
  * (called from a callback or task: nothing is freed), or the negative errno of
@@ -217,8 +217,12 @@ GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn f
  * empties the queues, the thread watches them for up to about 3 us (spinning,
  * the wake-up still in flight) before it blocks, so a steady stream of
  * triggers costs no eventfd write and no sleep per task; tasks that show up
- * meanwhile run about 1.6 us later, as a batch. After a stop, calling
- * it again resumes where it stopped: the rest of the batch first, then the tasks.
+ * meanwhile run about 1.6 us later, as a batch. The spin happens after every
+ * task phase that empties the queues, busy loop or not, and does not look for
+ * I/O: events that become ready meanwhile are dispatched when it ends (a few
+ * us later). A loop that runs no tasks never spins. After a stop,
+ * calling it again resumes where it stopped: the rest of the batch first, then
+ * the tasks.
  * To stop it from another thread, trigger a task that returns GN_POLL_STOP.
  * The calling thread becomes the polling thread. Returns 0, a callback's or
  * task's negative errno, -EINVAL (p NULL), -EBUSY (already polling: called
