@@ -201,9 +201,11 @@ int gn_mpscq_push(gn_mpscq_t *q, gn_task_fn fn, void *arg)
      * loads when fewer than 64 producer threads are alive) with a free slot. */
     size_t num = gn__mpsc_tnum;
     if (GN__MPSC_LIKELY(q != NULL && fn != NULL && num - 1 < GN__MPSC_DIR0)) {
-        /* Relaxed: this thread (or the previous holder of its number, whose
-         * release handed it over) installed both pointers. */
-        _Atomic(gn__lane_t *) *blk = atomic_load_explicit(&q->dir[0], memory_order_relaxed);
+        /* Acquire for the block: another thread may have installed it, and
+         * its entries' initialisation must be visible (free on x86). Relaxed
+         * for the lane: this thread (or the previous holder of its number,
+         * whose release handed it over) installed it. */
+        _Atomic(gn__lane_t *) *blk = atomic_load_explicit(&q->dir[0], memory_order_acquire);
         gn__lane_t *l = GN__MPSC_LIKELY(blk != NULL)
                             ? atomic_load_explicit(&blk[num - 1], memory_order_relaxed)
                             : NULL;
