@@ -49,10 +49,25 @@ static void close_gate(gn_engine_t *eng)
 
 /* ---- stopping ---- */
 
+/* Queues every loop's stop task. With a main reactor this runs on the
+ * gn_run thread, the one that queues the handoff tasks: a loop's tasks from
+ * one thread run in order (no order between threads), so every connection
+ * handed to a loop before the stop is opened there and then closed by the
+ * stop, and on_close reaches it. */
+static void send_loop_stops(gn_engine_t *eng)
+{
+    for (int i = 0; i < eng->nloops; i++)
+        if (eng->loops[i].poller != NULL)
+            (void)gn_poller_trigger(eng->loops[i].poller, GN_PRIO_HIGH, gn__loop_stop_task,
+                                    &eng->loops[i]);
+}
+
 static int main_stop_task(void *arg)
 {
     gn_engine_t *eng = arg;
     gn__acceptor_close(&eng->main_acc, eng->main_poller);
+    send_loop_stops(eng);
+    eng->loop_stops_sent = true;
     return GN_POLL_STOP;
 }
 
@@ -65,12 +80,10 @@ static int stop(gn_engine_t *eng)
     int rc = GN_ESTOPPED;
     if (!atomic_exchange(&eng->stop_requested, true)) {
         rc = 0;
-        for (int i = 0; i < eng->nloops; i++)
-            if (eng->loops[i].poller != NULL)
-                (void)gn_poller_trigger(eng->loops[i].poller, GN_PRIO_HIGH, gn__loop_stop_task,
-                                        &eng->loops[i]);
         if (eng->main_poller != NULL)
             (void)gn_poller_trigger(eng->main_poller, GN_PRIO_HIGH, main_stop_task, eng);
+        else
+            send_loop_stops(eng);
     }
     gn__engine_leave(eng);
     return rc;
@@ -289,6 +302,13 @@ static int serve(gn_engine_t *eng)
      * failed start) asks for one in case it ended some other way. */
     if (rc < 0 || eng->main_reactor)
         gn__engine_request_stop(eng);
+    /* The main reactor ended without running its stop task (an error, or a
+     * failed start): stop the loops from here, still after every handoff. */
+    if (eng->main_reactor && !eng->loop_stops_sent) {
+        atomic_store(&eng->stop_requested, true);
+        send_loop_stops(eng);
+        eng->loop_stops_sent = true;
+    }
     join_loops(eng);
     return rc;
 }

@@ -116,6 +116,9 @@ struct gn_engine {
     bool listened; /* a listener was bound: its unix path is ours to unlink */
     atomic_uint rr;
     atomic_bool stop_requested;
+    /* Main reactor only, touched only by the gn_run thread: the loops' stop
+     * tasks were sent (see send_loop_stops in engine.c). */
+    bool loop_stops_sent;
     /* Gate for cross-thread triggers: producers count themselves in, and the
      * pollers are closed only once closing is set and nobody is inside. */
     atomic_int inflight;

@@ -1,6 +1,8 @@
 /* Callbacks, actions, the reader calls, stopping, bad input. */
 #include "harness.h"
 
+#include <gnet/queue.h>
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -205,6 +207,79 @@ START_TEST(test_shutdown_from_close)
     ck_assert_int_eq(atomic_load(&busy_close_eof), 1);
     ck_assert_int_eq(atomic_load(&busy_close_shutdown), 1);
     ck_assert_int_eq(atomic_load(&S.closes), 2);
+    ck_assert_int_eq(atomic_load(&S.shutdowns), 1);
+}
+END_TEST
+
+/* ---- a stop queued while handoffs wait ---- */
+
+/* Both loops are held inside on_traffic while the main reactor accepts 20
+ * more connections and queues their handoffs; then this thread stops the
+ * engine. Every accepted connection must still be opened and get on_close
+ * (GN_ESHUTDOWN), and none may be left counted at on_shutdown. This thread
+ * takes a task-queue lane before the server's threads do, so a stop queued
+ * from here would be looked at before the handoffs: the test passes only
+ * because the loops' stops travel behind the handoffs, from the main
+ * reactor's thread (tasks from different threads have no order). */
+enum { HOLD_LOOPS = 2 };
+static atomic_int hold_held;     /* loops held so far */
+static atomic_bool hold_release; /* set: held loops go on */
+static atomic_bool hold_loop[HOLD_LOOPS];
+
+static gn_action_t hold_traffic(gn_conn_t *c)
+{
+    unsigned loop = (unsigned)(gn_conn_id(c) >> 56);
+    ck_assert_uint_lt(loop, HOLD_LOOPS);
+    if (!atomic_exchange(&hold_loop[loop], true)) {
+        atomic_fetch_add(&hold_held, 1);
+        while (!atomic_load(&hold_release))
+            sched_yield();
+    }
+    size_t n;
+    (void)gn_conn_next(c, SIZE_MAX, &n);
+    return GN_NONE;
+}
+
+static int lane_task(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+START_TEST(test_stop_behind_handoffs)
+{
+    gn_mpscq_t *q;
+    ck_assert_int_eq(gn_mpscq_new(&q), 0);
+    ck_assert_int_eq(gn_mpscq_push(q, lane_task, NULL), 0);
+    gn_mpscq_free(q, NULL, NULL);
+
+    srv_init("tcp", M_WRITE);
+    S.o.num_event_loop = HOLD_LOOPS;
+    S.o.lb = GN_LB_ROUND_ROBIN;
+    S.h.on_traffic = hold_traffic;
+    S.h.on_shutdown = second_stop_shutdown;
+    srv_start();
+    enum { N = HOLD_LOOPS + 20 };
+    int fds[N];
+    for (int i = 0; i < HOLD_LOOPS; i++) {
+        fds[i] = cli_connect();
+        ck_assert_int_eq(write(fds[i], "x", 1), 1);
+    }
+    ck_assert(wait_atomic(&hold_held, HOLD_LOOPS, 5000));
+    for (int i = HOLD_LOOPS; i < N; i++)
+        fds[i] = cli_connect();
+    ck_assert_msg(wait_count(N, 5000), "count %zu",
+                  gn_engine_count_connections(atomic_load(&S.eng)));
+    ck_assert_int_eq(gn_engine_stop(atomic_load(&S.eng)), 0);
+    atomic_store(&hold_release, true);
+    for (int i = 0; i < N; i++) {
+        ck_assert(cli_wait_eof(fds[i], 5000));
+        close(fds[i]);
+    }
+    srv_join();
+    ck_assert_int_eq(atomic_load(&S.opens), N);
+    ck_assert_int_eq(atomic_load(&S.closes), N);
+    ck_assert_int_eq(atomic_load(&S.close_errs[err_slot(GN_ESHUTDOWN)]), N);
     ck_assert_int_eq(atomic_load(&S.shutdowns), 1);
 }
 END_TEST
@@ -567,6 +642,7 @@ void add_conn_tests(Suite *s)
     tcase_add_loop_test(tc, test_shutdown_action, 0, 3);
     tcase_add_test(tc, test_shutdown_from_close);
     tcase_add_test(tc, test_stop_with_clients);
+    tcase_add_test(tc, test_stop_behind_handoffs);
     tcase_add_loop_test(tc, test_one_byte_client, 0, 2);
     tcase_add_test(tc, test_peek_in_close_wrapped);
     tcase_add_test(tc, test_bad_addresses);
