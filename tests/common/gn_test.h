@@ -47,6 +47,20 @@ static inline uint64_t gn_test_rand(uint64_t *state)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
+/* Pages of address space in use (the first field of /proc/self/statm), or -1:
+ * the base for tests that set RLIMIT_AS just above what the process holds. */
+static inline long gn_test_vm_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = -1;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pages) != 1)
+            pages = -1;
+        fclose(f);
+    }
+    return pages;
+}
+
 /* Runs a suite (forked tests, Check's default) and returns the process exit code. */
 static inline int gn_test_run(Suite *s)
 {

@@ -1155,19 +1155,6 @@ static int seq_task(void *arg)
     return sr.next == sr.total ? GN_POLL_STOP : 0;
 }
 
-/* Pages of address space in use (the first field of /proc/self/statm). */
-static long vm_pages(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = -1;
-    if (f != NULL) {
-        if (fscanf(f, "%ld", &pages) != 1)
-            pages = -1;
-        fclose(f);
-    }
-    return pages;
-}
-
 /* Under an address-space limit triggers end with -ENOMEM and queue nothing;
  * the tasks accepted before all run, once and in order. Sanitizers reserve
  * terabytes of shadow memory, so this test only runs unsanitized. */
@@ -1177,7 +1164,7 @@ START_TEST(trigger_enomem)
         return;
     gn_poller_t *p = open_poller();
     ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_LOW, seq_task, (void *)0), 0);
-    long pages = vm_pages();
+    long pages = gn_test_vm_pages();
     ck_assert_int_gt(pages, 0);
     struct rlimit lim = {.rlim_cur = (rlim_t)pages * 4096 + (16u << 20), .rlim_max = RLIM_INFINITY};
     ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);

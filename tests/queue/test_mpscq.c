@@ -329,19 +329,6 @@ END_TEST
 
 /* ---- allocation failure ------------------------------------------------------ */
 
-/* Pages of address space in use (the first field of /proc/self/statm). */
-static long vm_pages(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = -1;
-    if (f != NULL) {
-        if (fscanf(f, "%ld", &pages) != 1)
-            pages = -1;
-        fclose(f);
-    }
-    return pages;
-}
-
 /* Under an address-space limit pushes end with -ENOMEM (nothing queued);
  * everything pushed before is intact and in order, and once the consumer has
  * made room pushes work again. Sanitizers reserve terabytes of shadow memory,
@@ -353,7 +340,7 @@ START_TEST(test_mpscq_enomem)
     gn_mpscq_t *q;
     ck_assert_int_eq(gn_mpscq_new(&q), 0);
     ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, 0)), 0);
-    long pages = vm_pages();
+    long pages = gn_test_vm_pages();
     ck_assert_int_gt(pages, 0);
     struct rlimit lim = {.rlim_cur = (rlim_t)pages * 4096 + (16u << 20), .rlim_max = RLIM_INFINITY};
     ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
