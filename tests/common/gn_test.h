@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* True when the suite runs under a sanitizer (make test SAN=...): stress tests use
  * gn_test_scale() so the sanitized CI runs stay within their time budget. */
@@ -47,9 +49,11 @@ static inline uint64_t gn_test_rand(uint64_t *state)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-/* Pages of address space in use (the first field of /proc/self/statm), or -1:
- * the base for tests that set RLIMIT_AS just above what the process holds. */
-static inline long gn_test_vm_pages(void)
+/* Caps the process's address space (RLIMIT_AS) at what it uses now (the first
+ * field of /proc/self/statm) plus headroom bytes, so that allocations beyond
+ * that fail: the way to test -ENOMEM paths. Fails the test if it cannot. Not
+ * for sanitized builds (their shadow memory is terabytes of address space). */
+static inline void gn_test_limit_address_space(size_t headroom)
 {
     FILE *f = fopen("/proc/self/statm", "r");
     long pages = -1;
@@ -58,7 +62,10 @@ static inline long gn_test_vm_pages(void)
             pages = -1;
         fclose(f);
     }
-    return pages;
+    ck_assert_int_gt(pages, 0);
+    struct rlimit lim = {.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + headroom,
+                         .rlim_max = RLIM_INFINITY};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
 }
 
 /* Runs a suite (forked tests, Check's default) and returns the process exit code. */

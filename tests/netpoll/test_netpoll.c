@@ -1164,10 +1164,7 @@ START_TEST(trigger_enomem)
         return;
     gn_poller_t *p = open_poller();
     ck_assert_int_eq(gn_poller_trigger(p, GN_PRIO_LOW, seq_task, (void *)0), 0);
-    long pages = gn_test_vm_pages();
-    ck_assert_int_gt(pages, 0);
-    struct rlimit lim = {.rlim_cur = (rlim_t)pages * 4096 + (16u << 20), .rlim_max = RLIM_INFINITY};
-    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    gn_test_limit_address_space(16u << 20);
     long n = 1;
     int rc;
     while ((rc = gn_poller_trigger(p, GN_PRIO_LOW, seq_task, (void *)(uintptr_t)n)) == 0)

@@ -340,10 +340,7 @@ START_TEST(test_mpscq_enomem)
     gn_mpscq_t *q;
     ck_assert_int_eq(gn_mpscq_new(&q), 0);
     ck_assert_int_eq(gn_mpscq_push(q, task_nop, ARG(0, 0)), 0);
-    long pages = gn_test_vm_pages();
-    ck_assert_int_gt(pages, 0);
-    struct rlimit lim = {.rlim_cur = (rlim_t)pages * 4096 + (16u << 20), .rlim_max = RLIM_INFINITY};
-    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    gn_test_limit_address_space(16u << 20);
     uint64_t pushed = 1;
     int rc;
     while ((rc = gn_mpscq_push(q, task_nop, ARG(0, pushed))) == 0)
