@@ -262,7 +262,7 @@ static void rearm(gn_poller_t *p, bool going_on)
 #ifndef GN__TSAN
     atomic_thread_fence(memory_order_seq_cst);
 #endif
-    if (!gn_mpscq_empty(p->high) || !gn_mpscq_empty(p->low))
+    if (tasks_queued(p))
         wake_once(p);
 }
 
