@@ -169,6 +169,15 @@ static gn__lane_t *lane_slow(gn_mpscq_t *q)
     return l != NULL ? l : lane_create(q, slot);
 }
 
+/* Stores the task in the lane's free slot (there must be one) and publishes
+ * it. Release: the task (and a new chunk's link) before the count. */
+static inline void lane_put(gn__lane_t *l, gn_task_fn fn, void *arg)
+{
+    l->tchunk->slot[l->tidx++] = (gn_task_t){fn, arg};
+    uint64_t t = atomic_load_explicit(&l->tail, memory_order_relaxed);
+    atomic_store_explicit(&l->tail, t + 1, memory_order_release);
+}
+
 /* The slow path of a push: the thread's first push to q, a full chunk, or
  * bad input. Kept out of line so that the fast path needs no stack frame. */
 __attribute__((noinline)) static int push_slow(gn_mpscq_t *q, gn_task_fn fn, void *arg)
@@ -188,10 +197,7 @@ __attribute__((noinline)) static int push_slow(gn_mpscq_t *q, gn_task_fn fn, voi
         l->tchunk = c;
         l->tidx = 0;
     }
-    l->tchunk->slot[l->tidx++] = (gn_task_t){fn, arg};
-    uint64_t t = atomic_load_explicit(&l->tail, memory_order_relaxed);
-    /* Release: the task (and a new chunk's link) before the count. */
-    atomic_store_explicit(&l->tail, t + 1, memory_order_release);
+    lane_put(l, fn, arg);
     return 0;
 }
 
@@ -210,9 +216,7 @@ int gn_mpscq_push(gn_mpscq_t *q, gn_task_fn fn, void *arg)
                             ? atomic_load_explicit(&blk[num - 1], memory_order_relaxed)
                             : NULL;
         if (GN__MPSC_LIKELY(l != NULL && l->tidx < GN__MPSC_SLOTS)) {
-            l->tchunk->slot[l->tidx++] = (gn_task_t){fn, arg};
-            uint64_t t = atomic_load_explicit(&l->tail, memory_order_relaxed);
-            atomic_store_explicit(&l->tail, t + 1, memory_order_release);
+            lane_put(l, fn, arg);
             return 0;
         }
     }
