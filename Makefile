@@ -48,6 +48,10 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -fno-semantic-in
 CFLAGS ?=
 LDFLAGS ?=
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+# Shared objects must resolve every symbol, except under sanitizers (their runtime
+# comes with the executable). A variable, not an $(if) inside $(call): a comma in
+# SAN (address,undefined) would split the call's arguments.
+SO_NO_UNDEFINED := $(if $(SAN),,-Wl$(comma)--no-undefined)
 
 CHECK_FOUND := $(shell $(PKG_CONFIG) --exists check 2>/dev/null && echo yes)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -114,6 +118,10 @@ demo: $(DEMO_CMD)
 install: libs
 	@sh mk/install.sh "$(DESTDIR)" "$(PREFIX)" "$(LIBDIR)" "$(INCLUDEDIR)" "$(PKGCONFIGDIR)" \
 	    "$(VERSION)" "$(BUILD)" $(foreach l,$(LIBS),"$(l)|$($(l)_DIR)|$($(l)_NAME)|$($(l)_PC_REQUIRES)|$($(l)_LDLIBS)")
+
+# Further targets (fuzzing, soak, benchmarks, docs...) each live in a mk/<name>.mk
+# fragment of their own, included here.
+include $(sort $(filter-out mk/lib.mk,$(wildcard mk/*.mk)))
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

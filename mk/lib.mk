@@ -47,7 +47,7 @@ $$($(1)_AR): $$($(1)_OBJS)
 
 $$($(1)_SO): $$($(1)_OBJS) $$(foreach d,$$($(1)_REQUIRES),$$($$(d)_SO))
 	@mkdir -p $$(@D)
-	$$(CC) -shared -Wl,-soname,lib$$($(1)_NAME).so.$(VERSION_MAJOR) $$(if $(SAN),,-Wl,--no-undefined) \
+	$$(CC) -shared -Wl,-soname,lib$$($(1)_NAME).so.$(VERSION_MAJOR) $$(SO_NO_UNDEFINED) \
 	    -o $$@ $$($(1)_OBJS) -L$(BUILD)/lib $$(foreach d,$$($(1)_REQUIRES),-l$$($$(d)_NAME)) \
 	    $$(ALL_LDFLAGS) $$($(1)_LDLIBS)
 	ln -sf lib$$($(1)_NAME).so.$(VERSION_MAJOR) $(BUILD)/lib/lib$$($(1)_NAME).so
