@@ -6,9 +6,8 @@
 #   make bench-echo    runs gnet-c's examples/echo against the peers, interleaved;
 #                      ECHO_ARGS changes the run (see bench/scripts/echo.sh), e.g.
 #                      ECHO_ARGS='-r 5 -t "1000x4096" -p 16 -x'
-#   make plots         renders docs/bench-echo-*.png from results/echo.csv (gnuplot)
-#help bench-kit          build/bench/kit/: echo_load and the peer echo servers found
-#help bench-echo         examples/echo against the peers in bench/peers, interleaved (ECHO_ARGS=...)
+#help bench-kit           build/bench/kit/: echo_load and the peer echo servers found
+#help bench-echo          examples/echo against the peers in bench/peers, interleaved (ECHO_ARGS=...)
 
 KIT := $(BUILD)/bench/kit
 ECHO_LOAD := $(KIT)/echo_load

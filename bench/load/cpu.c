@@ -55,7 +55,8 @@ static int proc_ticks(pid_t pid, uint64_t *out)
     if (p == NULL)
         return -EIO;
     unsigned long long ut, st;
-    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+     */
     if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return -EIO;
     *out = ut + st;

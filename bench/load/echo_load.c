@@ -433,9 +433,9 @@ static void print_result(const load_t *L)
            (double)hist_quantile(&L->hist, 0.50) / 1e3, (double)hist_quantile(&L->hist, 0.99) / 1e3,
            (double)hist_quantile(&L->hist, 0.999) / 1e3,
            L->hist.n ? (double)L->hist.sum / (double)L->hist.n / 1e3 : 0.0,
-           (double)L->hist.max / 1e3, (unsigned long long)errors, L->o.conns, L->o.size,
-           L->o.depth, u.secs, (unsigned long long)L->measured, (unsigned long long)L->total,
-           u.self, msgs > 0 ? u.self * u.secs * 1e6 / msgs : 0.0);
+           (double)L->hist.max / 1e3, (unsigned long long)errors, L->o.conns, L->o.size, L->o.depth,
+           u.secs, (unsigned long long)L->measured, (unsigned long long)L->total, u.self,
+           msgs > 0 ? u.self * u.secs * 1e6 / msgs : 0.0);
     if (L->o.srv_pid > 0)
         printf(" srv_cpu=%.3f srv_us_per_msg=%.3f", u.srv,
                msgs > 0 ? (double)u.srv_ns / 1e3 / msgs : 0.0);
@@ -604,8 +604,15 @@ static int setup(load_t *L)
 int main(int argc, char **argv)
 {
     static load_t L = {
-        .o = {.conns = 50, .size = 512, .depth = 1, .dur = 5, .warm = 1, .tmo = 10,
-              .pending = 256, .host = "127.0.0.1", .port = 9100},
+        .o = {.conns = 50,
+              .size = 512,
+              .depth = 1,
+              .dur = 5,
+              .warm = 1,
+              .tmo = 10,
+              .pending = 256,
+              .host = "127.0.0.1",
+              .port = 9100},
     };
     int opt;
     while ((opt = getopt(argc, argv, "c:s:p:d:w:n:h:P:T:m:S:")) != -1) {

@@ -81,9 +81,9 @@ int main(int argc, char **argv)
     int fd = peer_listen(o.port);
     struct event_base *base = event_base_new();
     struct evconnlistener *l =
-        base == NULL ? NULL
-                     : evconnlistener_new(base, on_accept, NULL, LEV_OPT_CLOSE_ON_FREE,
-                                          PEER_BACKLOG, fd);
+        base == NULL
+            ? NULL
+            : evconnlistener_new(base, on_accept, NULL, LEV_OPT_CLOSE_ON_FREE, PEER_BACKLOG, fd);
     if (l == NULL) {
         fprintf(stderr, "echo_libevent: cannot set up the event base or listener\n");
         return 1;
