@@ -26,25 +26,25 @@ PEERS += $(if $(HAVE_LIBEV),$(patsubst bench/peers/%.c,$(KIT)/%,$(wildcard bench
 
 $(ECHO_LOAD): $(wildcard bench/load/*.c bench/load/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS)
+	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS)
 
 $(KIT)/echo_epoll: bench/peers/echo_epoll.c $(PEER_COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS)
+	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS)
 
 $(KIT)/echo_libuv: bench/peers/echo_libuv.c $(PEER_COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libuv) $(CFLAGS) -o $@ $(filter %.c,$^) \
+	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libuv) $(CFLAGS) -o $@ $(filter %.c,$^) \
 	    $(ALL_LDFLAGS) $(shell $(PKG_CONFIG) --libs libuv)
 
 $(KIT)/echo_libevent: bench/peers/echo_libevent.c $(PEER_COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libevent) $(CFLAGS) -o $@ $(filter %.c,$^) \
+	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libevent) $(CFLAGS) -o $@ $(filter %.c,$^) \
 	    $(ALL_LDFLAGS) $(shell $(PKG_CONFIG) --libs libevent)
 
 $(KIT)/echo_libev: bench/peers/echo_libev.c $(PEER_COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) -lev
+	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) -lev
 
 bench-kit: $(ECHO_LOAD) $(PEERS) $(BUILD)/examples/echo
 all: bench-kit
