@@ -32,7 +32,7 @@
 
 /* Answers are gathered per loop and written when this much is pending (or at
  * the end of the batch), so a long pipeline does not grow one huge buffer. */
-#define FLUSH_AT ((size_t)64 << 10)
+#define FLUSH_AT    ((size_t)64 << 10)
 #define OUT_STORAGE (FLUSH_AT + ((size_t)4 << 10))
 
 /* Each loop thread's answer buffer, on static storage: a batch that fits

@@ -97,8 +97,8 @@ static int respond(http_out_t *out, int status, const char *type, const void *bo
 {
     const char *reason = http_reason(status);
     const char *date = date_line();
-    size_t need = 160 + strlen(reason) + strlen(type) + strlen(date) + strlen(conn_hdr) +
-                  (head ? 0 : n);
+    size_t need =
+        160 + strlen(reason) + strlen(type) + strlen(date) + strlen(conn_hdr) + (head ? 0 : n);
     char *w = out_room(out, need);
     if (w == NULL)
         return -ENOMEM;

@@ -28,7 +28,7 @@
 #define HTTP_MAX_HEADERS 64
 
 /* Results of http_parse_request besides a positive length. */
-#define HTTP_INCOMPLETE         0    /* need more bytes */
+#define HTTP_INCOMPLETE         0 /* need more bytes */
 #define HTTP_EBAD_REQUEST       (-400)
 #define HTTP_EURI_TOO_LONG      (-414)
 #define HTTP_EBODY_TOO_LARGE    (-413)
@@ -53,8 +53,8 @@ typedef struct http_request {
     size_t method_len;
     const char *target; /* request target as sent (path and query) */
     size_t target_len;
-    int minor_version;  /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
-    bool keep_alive;    /* the version's default, changed by Connection */
+    int minor_version;    /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
+    bool keep_alive;      /* the version's default, changed by Connection */
     bool expect_continue; /* Expect: 100-continue */
     size_t header_bytes;  /* offset of the body */
     size_t content_length;

@@ -186,8 +186,9 @@ START_TEST(test_pipelined)
     static char all[N * 64];
     size_t n = 0;
     for (int i = 0; i < N; i++)
-        n += (size_t)sprintf(all + n, i % 3 == 2 ? "POST /echo HTTP/1.1\r\nContent-Length: %d\r\n\r\n%04d"
-                                                 : "GET /plaintext?%d HTTP/1.1\r\n\r\n",
+        n += (size_t)sprintf(all + n,
+                             i % 3 == 2 ? "POST /echo HTTP/1.1\r\nContent-Length: %d\r\n\r\n%04d"
+                                        : "GET /plaintext?%d HTTP/1.1\r\n\r\n",
                              i % 3 == 2 ? 4 : i, i);
     cli_send(fd, all, n);
     for (int i = 0; i < N; i++) {
