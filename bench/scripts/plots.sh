@@ -6,7 +6,8 @@
 # Writes OUTDIR/bench-echo-cpu.png (server CPU per message relative to the first
 # server of the CSV, lower is better) and OUTDIR/bench-echo-rate.png (msgs/s
 # relative to it, higher is better): one group of bars per setting, one bar per
-# server at its median, whiskers at the rounds' min and max. Ratios, because on a
+# server at its median, whiskers at the rounds' min and max, cut at 2x (the label
+# above a bar is its median). Ratios, because on a
 # shared machine only ratios from one interleaved run mean anything. The same CSV
 # gives the same PNGs.
 set -euo pipefail
@@ -60,13 +61,16 @@ set style data histogram
 set style histogram errorbars gap 1.5 lw 1
 set style fill solid 0.75 border -1
 set boxwidth 0.9
-set yrange [0:*]
+# Bars are cut at 2x (their label still gives the value): the servers close to the
+# reference are what the chart must tell apart.
+ymax = 2.0
+set yrange [0:ymax]
 set ylabel "relative to the first server's median"
 set grid ytics
 set key outside right top vertical autotitle columnhead
 gap = 1.5
 plot for [i=0:n-1] data using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) title columnhead(2+3*i), \
-     for [i=0:n-1] data using ($0 + (i - (n - 1) / 2.0) / (n + gap)):(column(4+3*i)):(sprintf("%.2f", column(2+3*i))) \
+     for [i=0:n-1] data using ($0 + (i - (n - 1) / 2.0) / (n + gap)):(column(4+3*i) < ymax - 0.1 ? column(4+3*i) : ymax - 0.1):(sprintf("%.2f", column(2+3*i))) \
          with labels offset 0,0.6 font ",7" notitle
 GP
     echo "plots.sh: wrote $3"
