@@ -49,9 +49,8 @@ static void die(const char *what)
 
 static void make_streams(void)
 {
-    gn_codec_length_field_t o = {.max_frame_length = 1 << 16,
-                                 .length_field_size = 4,
-                                 .initial_bytes_to_strip = 4};
+    gn_codec_length_field_t o = {
+        .max_frame_length = 1 << 16, .length_field_size = 4, .initial_bytes_to_strip = 4};
     if (gn_codec_init_length_field(&g_lf, &o) != 0 || gn_codec_init_line(&g_line, 1024, 0) != 0)
         die("codec init");
     unsigned char payload[FRAME_SIZE], hdr[GN_CODEC_HEADER_MAX];

@@ -22,7 +22,7 @@
 
 /* One decoder outcome: a frame (its bytes) or an error code. */
 typedef struct ct_event {
-    int rc; /* 1 for a frame, else GN_ECODEC_TOOLONG / GN_ECODEC_CORRUPT */
+    int rc;          /* 1 for a frame, else GN_ECODEC_TOOLONG / GN_ECODEC_CORRUPT */
     size_t off, len; /* the frame's bytes in the log's byte store */
 } ct_event_t;
 

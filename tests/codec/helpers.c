@@ -44,8 +44,8 @@ void ct_log_expect_eq(const ct_log_t *got, const ct_log_t *want, const char *wha
     size_t n = got->n < want->n ? got->n : want->n;
     for (size_t i = 0; i < n; i++) {
         const ct_event_t *g = &got->ev[i], *w = &want->ev[i];
-        if (g->rc != w->rc || g->len != w->len || (g->len > 0 &&
-            memcmp(got->bytes + g->off, want->bytes + w->off, g->len) != 0))
+        if (g->rc != w->rc || g->len != w->len ||
+            (g->len > 0 && memcmp(got->bytes + g->off, want->bytes + w->off, g->len) != 0))
             ck_abort_msg("%s: event %zu differs: rc %d len %zu, model rc %d len %zu", what, i,
                          g->rc, g->len, w->rc, w->len);
     }
@@ -134,7 +134,8 @@ static void model_length(const ct_cfg_t *cfg, const unsigned char *p, size_t n, 
             ct_log_add(out, GN_ECODEC_CORRUPT, NULL, 0);
             return;
         }
-        ct_i128 total = (ct_i128)v + o->length_adjustment + (o->length_includes_header ? 0 : (ct_i128)hdr);
+        ct_i128 total =
+            (ct_i128)v + o->length_adjustment + (o->length_includes_header ? 0 : (ct_i128)hdr);
         if (total < (ct_i128)hdr) {
             ct_log_add(out, GN_ECODEC_CORRUPT, NULL, 0);
             return;

@@ -142,7 +142,11 @@ START_TEST(test_toolong_skip)
     ck_assert_uint_eq(f.len, 2);
     ck_assert(memcmp(f.data, "ok", 2) == 0);
     /* The largest frame that fits. */
-    ck_assert_int_eq(gn_codec_decode(&c, "\x00\x08" "12345678", 10, &f), 1);
+    ck_assert_int_eq(gn_codec_decode(&c,
+                                     "\x00\x08"
+                                     "12345678",
+                                     10, &f),
+                     1);
     ck_assert_uint_eq(f.len, 8);
     /* The same skip through a ring: the codec drops the bytes itself. */
     gn_ringbuf_t rb = GN_RINGBUF_INIT;

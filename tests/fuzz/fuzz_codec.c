@@ -154,8 +154,8 @@ static void drain(gn_codec_t *c, buf_t *b, size_t bound, events_t *e)
     fail("no progress (buffer)");
 }
 
-static void decode_buf(gn_codec_t *c, int kind, const uint8_t *cuts, size_t ncuts,
-                       const uint8_t *p, size_t n, size_t bound, events_t *e)
+static void decode_buf(gn_codec_t *c, int kind, const uint8_t *cuts, size_t ncuts, const uint8_t *p,
+                       size_t n, size_t bound, events_t *e)
 {
     buf_t b = {.kind = kind};
     gn_ringbuf_init_cap(&b.ring, 32);

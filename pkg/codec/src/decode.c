@@ -19,8 +19,8 @@ size_t gn__codec_bound(const gn_codec_t *c)
     case GN__CODEC_LINE:
     case GN__CODEC_DELIM:
         /* max content bytes, an optional '\r' (line, CRLF), then the delimiter */
-        return sat_add(c->max, c->kind == GN__CODEC_LINE ? 1 + ((c->flags & GN_CODEC_CRLF) != 0)
-                                                         : c->dlen);
+        return sat_add(c->max,
+                       c->kind == GN__CODEC_LINE ? 1 + ((c->flags & GN_CODEC_CRLF) != 0) : c->dlen);
     case GN__CODEC_FIXED:
         return c->max;
     default:

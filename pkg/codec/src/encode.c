@@ -73,8 +73,7 @@ static int encode_length(const gn_codec_t *c, size_t len, void *hdr, size_t hdr_
         return rc;
     unsigned char *p = hdr;
     memset(p, 0, c->lf.length_field_offset);
-    write_field(p + c->lf.length_field_offset, v, c->lf.length_field_size,
-                c->lf.little_endian);
+    write_field(p + c->lf.length_field_offset, v, c->lf.length_field_size, c->lf.little_endian);
     *h = (struct iovec){.iov_base = hdr, .iov_len = c->hdr};
     return 0;
 }
@@ -87,8 +86,8 @@ static void put(struct iovec *iov, int *n, const void *p, size_t len)
     (*n)++;
 }
 
-int gn_codec_encode(const gn_codec_t *c, const void *payload, size_t len, void *hdr,
-                    size_t hdr_cap, struct iovec iov[2])
+int gn_codec_encode(const gn_codec_t *c, const void *payload, size_t len, void *hdr, size_t hdr_cap,
+                    struct iovec iov[2])
 {
     if (c == NULL || iov == NULL || (payload == NULL && len > 0) || c->kind == GN__CODEC_NONE)
         return -EINVAL;

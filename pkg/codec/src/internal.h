@@ -105,8 +105,8 @@ static inline int gn__length_fast(const gn_codec_t *c, const unsigned char *p, s
 {
     if (c->kind != GN__CODEC_LENGTH || c->skip != 0 || n < c->hdr)
         return 0;
-    uint64_t val = gn__load_field(p + c->lf.length_field_offset, c->lf.length_field_size,
-                                  c->lf.little_endian);
+    uint64_t val =
+        gn__load_field(p + c->lf.length_field_offset, c->lf.length_field_size, c->lf.little_endian);
     /* adj is never INT64_MIN (init refuses it), so -adj is defined. */
     if (val > (uint64_t)INT64_MAX || (c->adj < 0 && val < (uint64_t)-c->adj))
         return 0;

@@ -127,21 +127,21 @@ typedef struct gn_codec_length_field {
 /* Public so it can be embedded (one per connection, no extra allocation);
  * every field is private: use the functions. */
 typedef struct gn_codec {
-    unsigned kind;                 /* private: GN__CODEC_LINE... */
-    unsigned flags;                /* private: GN_CODEC_* flags */
-    size_t max;                    /* private: max content / fixed frame length */
-    gn_codec_length_field_t lf;    /* private: length field settings */
-    int64_t adj;                   /* private: adjustment, header included or not */
-    size_t hdr;                    /* private: length_field_offset + length_field_size */
+    unsigned kind;                           /* private: GN__CODEC_LINE... */
+    unsigned flags;                          /* private: GN_CODEC_* flags */
+    size_t max;                              /* private: max content / fixed frame length */
+    gn_codec_length_field_t lf;              /* private: length field settings */
+    int64_t adj;                             /* private: adjustment, header included or not */
+    size_t hdr;                              /* private: length_field_offset + length_field_size */
     unsigned char delim[GN_CODEC_DELIM_MAX]; /* private: the delimiter */
-    size_t dlen;                   /* private: its length */
-    size_t skip;                   /* private: bytes of a too-long frame still to drop
-                                      (SIZE_MAX: up to the next delimiter) */
-    size_t scanned;                /* private: bytes known to hold no delimiter */
-    unsigned char *copy;           /* private: frames that are not contiguous */
-    size_t copy_cap;               /* private */
-    struct iovec *iov;             /* private: iovecs over list blocks */
-    size_t iov_cap;                /* private */
+    size_t dlen;                             /* private: its length */
+    size_t skip;                             /* private: bytes of a too-long frame still to drop
+                                                (SIZE_MAX: up to the next delimiter) */
+    size_t scanned;                          /* private: bytes known to hold no delimiter */
+    unsigned char *copy;                     /* private: frames that are not contiguous */
+    size_t copy_cap;                         /* private */
+    struct iovec *iov;                       /* private: iovecs over list blocks */
+    size_t iov_cap;                          /* private */
 } gn_codec_t;
 
 /* Each init overwrites the whole struct with the settings and an empty stream
@@ -157,8 +157,8 @@ GN_EXPORT int gn_codec_init_line(gn_codec_t *c, size_t max_len, unsigned flags);
 /* Delimiter codec: frames end with the dlen bytes at delim (1..GN_CODEC_DELIM_MAX,
  * copied); at most max_len bytes before the delimiter (> 0). flags:
  * GN_CODEC_KEEP_DELIM. */
-GN_EXPORT int gn_codec_init_delimiter(gn_codec_t *c, const void *delim, size_t dlen,
-                                      size_t max_len, unsigned flags);
+GN_EXPORT int gn_codec_init_delimiter(gn_codec_t *c, const void *delim, size_t dlen, size_t max_len,
+                                      unsigned flags);
 
 /* Fixed-length codec: every frame is frame_len bytes (> 0). */
 GN_EXPORT int gn_codec_init_fixed(gn_codec_t *c, size_t frame_len);
