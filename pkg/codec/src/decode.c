@@ -181,10 +181,13 @@ int gn__codec_decode_view(gn_codec_t *c, const gn__view_t *v, gn_codec_frame_t *
 
 int gn_codec_decode(gn_codec_t *c, const void *p, size_t n, gn_codec_frame_t *f)
 {
-    if (f != NULL)
-        no_frame(f, 0, 0);
-    if (c == NULL || f == NULL || (p == NULL && n > 0) || c->kind == GN__CODEC_NONE)
+    if (c == NULL || f == NULL || (p == NULL && n > 0) || c->kind == GN__CODEC_NONE) {
+        if (f != NULL)
+            no_frame(f, 0, 0);
         return -EINVAL;
+    }
+    if (gn__length_fast(c, p, n, f))
+        return 1;
     struct iovec iov = {.iov_base = (void *)(uintptr_t)p, .iov_len = n};
     gn__view_t v = {.iov = &iov, .cnt = 1, .total = n};
     return gn__codec_decode_view(c, &v, f);
