@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs each libFuzzer target for the given seconds on a working corpus seeded
-# from tests/fuzz/corpus/<name>/, with its dictionary if there is one, and
+# from tests/fuzz/corpus/<name>/ (or <name> without its fuzz_ prefix), with its dictionary if there is one, and
 # prints one line per target: executions, coverage, outcome. Exits non-zero if
 # any target found a crash, a leak, a timeout or ran out of memory.
 #   mk/fuzz.sh <build dir> <seconds> <target>...
@@ -19,6 +19,7 @@ for t in "$@"; do
         -artifact_prefix="$build/artifacts/$t-"
     [ -f "tests/fuzz/$t.dict" ] && set -- "$@" -dict="tests/fuzz/$t.dict"
     seeds=
+    [ -d "tests/fuzz/corpus/${t#fuzz_}" ] && seeds=tests/fuzz/corpus/${t#fuzz_}
     [ -d "tests/fuzz/corpus/$t" ] && seeds=tests/fuzz/corpus/$t
     echo "== $t ($secs s)"
     # shellcheck disable=SC2086
