@@ -21,7 +21,7 @@ $(EXAMPLES_TEST): $(EXAMPLES_TEST_SRCS) $(HTTP_SRCS) $(HTTP_HDRS) $(wildcard tes
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Iexamples -Itests/common $(CHECK_CFLAGS) $(CFLAGS) \
 	    -DGN_EXAMPLES_BIN='"$(CURDIR)/$(BUILD)/examples"' -o $@ \
-	    $(EXAMPLES_TEST_SRCS) $(HTTP_SRCS) $(ALL_LDFLAGS) $(CHECK_LIBS)
+	    $(EXAMPLES_TEST_SRCS) $(HTTP_SRCS) examples/common/outbuf.c $(ALL_LDFLAGS) $(CHECK_LIBS)
 
 test: $(EXAMPLES_TEST)
 test-examples: $(EXAMPLES_TEST)
@@ -33,7 +33,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined 
 
 build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(HTTP_SRCS) $(HTTP_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c $(HTTP_SRCS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c $(HTTP_SRCS) examples/common/outbuf.c
 
 # New inputs go to build/fuzz/corpus-<name>; tests/fuzz/corpus/<name> holds the seeds.
 fuzz-http: build/fuzz/fuzz_http
