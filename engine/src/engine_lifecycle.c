@@ -190,8 +190,8 @@ static void adopt_bound_port(gn_addr_t *addr, int fd)
         ((struct sockaddr_in *)&addr->ss)->sin_port = port;
 }
 
-static int open_listener(gn_engine_t *eng, gn__acceptor_t *a, int i, gn__loop_t *l,
-                         gn_poller_t *p, bool balance)
+static int open_listener(gn_engine_t *eng, gn__acceptor_t *a, int i, gn__loop_t *l, gn_poller_t *p,
+                         bool balance)
 {
     gn__listen_t *li = &eng->lis[i];
     int rc = gn__acceptor_open(a, eng, &li->addr, l, p, balance);
@@ -279,6 +279,8 @@ static int setup(gn_engine_t *eng)
     int rc = 0;
     for (int i = 0; i < eng->nloops && rc == 0; i++)
         rc = gn__loop_init(&eng->loops[i], eng, i);
+    /* One EMFILE reserve per acceptor (reserve.c caps the pool). */
+    gn__reserves_init(&eng->reserves, eng->main_reactor ? eng->nlis : eng->nloops * eng->nlis);
     if (rc == 0)
         rc = eng->main_reactor ? setup_main_reactor(eng) : setup_per_loop(eng);
     if (rc == 0 && eng->o.ticker && eng->h.on_tick != NULL)
@@ -290,8 +292,7 @@ static void unlink_unix_paths(gn_engine_t *eng)
 {
     for (int i = 0; i < eng->nlis; i++) {
         const struct sockaddr_un *un = (const struct sockaddr_un *)&eng->lis[i].addr.ss;
-        if (eng->lis[i].bound && eng->lis[i].addr.network == GN_NET_UNIX &&
-            un->sun_path[0] != '\0')
+        if (eng->lis[i].bound && eng->lis[i].addr.network == GN_NET_UNIX && un->sun_path[0] != '\0')
             (void)unlink(un->sun_path);
     }
 }
@@ -310,6 +311,7 @@ static void teardown(gn_engine_t *eng)
         (void)gn_poller_close(eng->main_poller);
         eng->main_poller = NULL;
     }
+    gn__reserves_release(&eng->reserves);
     unlink_unix_paths(eng);
     eng->state = GN__DONE;
 }
