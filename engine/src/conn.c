@@ -91,6 +91,7 @@ int gn__conn_open(gn__loop_t *l, int fd)
     int rc = c == NULL ? -ENOMEM : slot_take(l, &slot);
     if (rc == 0) {
         c->pa = (gn_poll_attachment_t){.fd = fd, .callback = conn_io, .udata = c};
+        c->ctx = l->open_ctx; /* an enrolled fd's context (loop_api.c), else NULL */
         c->loop = l;
         c->slot = slot;
         c->gen = l->slots[slot].gen;

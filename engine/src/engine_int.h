@@ -22,7 +22,7 @@
 #define GN__SLOT_BITS      24
 #define GN__MAX_SLOTS      (1u << GN__SLOT_BITS)
 
-typedef struct gn__loop gn__loop_t;
+typedef struct gn_loop gn__loop_t;
 
 /* Connection flags. */
 enum {
@@ -89,7 +89,17 @@ typedef struct gn__scratch_block {
     unsigned char data[];
 } gn__scratch_block_t;
 
-struct gn__loop {
+/* A user timer of a loop (loop_api.c): the netpoll timer's udata, on the
+ * loop's list so that the loop frees those still armed when it ends. */
+typedef struct gn__loop_timer {
+    struct gn__loop_timer *prev, *next;
+    gn__loop_t *loop;
+    gn_loop_timer_fn fn;
+    void *udata;
+    bool repeating;
+} gn__loop_timer_t;
+
+struct gn_loop {
     gn_engine_t *eng;
     int idx;
     gn_poller_t *poller;
@@ -112,9 +122,13 @@ struct gn__loop {
     atomic_size_t nconns; /* read by load balancers and count_connections */
     gn_conn_t *closing;   /* deferred closes */
     bool stopped;
-    /* ticker (loop 0) */
-    gn_poll_attachment_t tick_pa;
+    /* ticker (loop 0): a netpoll timer while tick_armed */
+    gn_timer_id_t tick_id;
+    bool tick_armed;
     int64_t tick_delay;
+    void *udata;               /* gn_loop_udata */
+    void *open_ctx;            /* context of the connection being enrolled */
+    gn__loop_timer_t *utimers; /* user timers still armed */
 };
 
 /* Where an engine is in its life (engine_lifecycle.c). */
@@ -243,6 +257,12 @@ void gn__conn_out_release(gn_conn_t *c);
 /* ticker.c */
 int gn__ticker_start(gn__loop_t *l);
 void gn__ticker_stop(gn__loop_t *l);
+
+/* loop_api.c */
+int gn__exec_task(void *arg);
+int gn__enroll_task(void *arg);
+void gn__loop_api_drop(gn__loop_t *l, gn_task_t *t);
+void gn__loop_timers_release(gn__loop_t *l);
 
 /* async.c */
 void gn__async_drop(gn_task_t *t);

@@ -16,7 +16,6 @@ int gn__loop_init(gn__loop_t *l, gn_engine_t *eng, int idx)
     l->idx = idx;
     l->free_head = UINT32_MAX;
     l->stop_pa.fd = -1;
-    l->tick_pa.fd = -1;
     atomic_init(&l->nconns, 0);
     l->rcap = (size_t)eng->o.read_buffer_cap;
     l->rbuf = malloc(l->rcap);
@@ -49,6 +48,7 @@ void gn__loop_release(gn__loop_t *l)
         (void)gn_poller_close(l->poller); /* drops queued tasks, see task_drop */
         l->poller = NULL;
     }
+    gn__loop_timers_release(l);
     gn__scratch_reset(l);
     free(l->accs);
     l->accs = NULL;
@@ -70,6 +70,8 @@ void gn__loop_task_drop(gn_task_t *t, void *udata)
         atomic_fetch_sub_explicit(&l->nconns, 1, memory_order_relaxed);
     } else if (gn__is_async_task(t->fn)) {
         gn__async_drop(t);
+    } else {
+        gn__loop_api_drop(l, t);
     }
 }
 
@@ -115,7 +117,10 @@ static void *loop_main(void *arg)
     gn__loop_bind_thread(l);
     if (l->eng->o.lock_os_thread)
         pin_thread(l);
-    gn__engine_thread_up(l->eng);
+    gn_engine_t *eng = l->eng;
+    if (eng->h.on_loop_start != NULL && eng->h.on_loop_start(l) == GN_SHUTDOWN)
+        gn__engine_request_stop(eng);
+    gn__engine_thread_up(eng);
     int rc = gn_poller_polling(l->poller);
     if (rc < 0)
         GN__LOG(l->eng, GN_LOG_ERROR, "gnet: loop %d stopped: %s", l->idx, gn_strerror(rc));
@@ -124,6 +129,8 @@ static void *loop_main(void *arg)
         gn__engine_request_stop(l->eng);
         (void)gn__loop_stop_task(l);
     }
+    if (eng->h.on_loop_stop != NULL)
+        eng->h.on_loop_stop(l);
     gn_queue_thread_exit();
     gn__engine_thread_done(l->eng);
     return NULL;

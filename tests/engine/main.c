@@ -6,6 +6,7 @@ void add_conn_tests(Suite *s);
 void add_async_tests(Suite *s);
 void add_limit_tests(Suite *s);
 void add_lifecycle_tests(Suite *s);
+void add_loop_tests(Suite *s);
 
 int main(void)
 {
@@ -15,5 +16,6 @@ int main(void)
     add_async_tests(s);
     add_limit_tests(s);
     add_lifecycle_tests(s);
+    add_loop_tests(s);
     return gn_test_run(s);
 }

@@ -88,6 +88,8 @@ GN_EXPORT const char *gn_strerror(int err);
 
 typedef struct gn_engine gn_engine_t;
 typedef struct gn_conn gn_conn_t;
+/* An event loop of an engine: a thread with its poller and connections. */
+typedef struct gn_loop gn_loop_t;
 
 /* A connection handle, usable from any thread: loop index (8 bits), slot in
  * that loop's table (24 bits) and generation (32 bits). 0 is never a valid
@@ -151,6 +153,12 @@ typedef struct gn_handler {
      * ticker. */
     gn_action_t (*on_tick)(gn_engine_t *eng, int64_t *delay_ns);
     void *udata;
+    /* On each loop's own thread: when it starts (before gn_engine_start
+     * returns and before any of its connections opens) and when it ends
+     * (after its last on_close). For per-loop state without thread-locals:
+     * gn_loop_set_udata. A GN_SHUTDOWN from on_loop_start stops the engine. */
+    gn_action_t (*on_loop_start)(gn_loop_t *loop);
+    void (*on_loop_stop)(gn_loop_t *loop);
 } gn_handler_t;
 
 /* Options. A zeroed struct (or NULL) means gnet's defaults. Values out of
@@ -290,6 +298,72 @@ GN_EXPORT void *gn_engine_udata(const gn_engine_t *eng);
 
 /* Number of event loops. Any thread. */
 GN_EXPORT int gn_engine_num_loops(const gn_engine_t *eng);
+
+/* ---- event loops -------------------------------------------------------------- *
+ * A gn_loop_t * is valid from gn_engine_start until gn_engine_wait returned
+ * 0 (inside gn_run, until it returns). Functions marked "loop thread" must
+ * run on that loop's thread (its callbacks, timers, executed functions). */
+
+/* Loop i (0 <= i < gn_engine_num_loops) or NULL. Any thread, after start. */
+GN_EXPORT gn_loop_t *gn_engine_loop(const gn_engine_t *eng, int i);
+/* The loop a connection belongs to (NULL for NULL). Loop thread. */
+GN_EXPORT gn_loop_t *gn_conn_loop(const gn_conn_t *c);
+/* The loop's engine, its index (-EINVAL for NULL) and the connections open
+ * on it now (a recent value from another thread). Any thread. */
+GN_EXPORT gn_engine_t *gn_loop_engine(const gn_loop_t *loop);
+GN_EXPORT int gn_loop_index(const gn_loop_t *loop);
+GN_EXPORT size_t gn_loop_count_connections(const gn_loop_t *loop);
+/* A user pointer kept with the loop (NULL initially), typically per-loop
+ * scratch or state set in on_loop_start. Loop thread (or the owner's thread
+ * before start / after wait). */
+GN_EXPORT void *gn_loop_udata(const gn_loop_t *loop);
+GN_EXPORT void gn_loop_set_udata(gn_loop_t *loop, void *udata);
+
+/* A function executed on a loop's thread. loop is NULL when the engine
+ * stopped before it could run: then it is called once on the thread in
+ * gn_engine_wait, so arg can be freed. */
+typedef void (*gn_loop_fn)(gn_loop_t *loop, void *arg);
+
+/* Runs fn(loop, arg) on the loop's thread, after the I/O of its current
+ * round, exactly once (gnet's Execute). Calls from one thread run in order.
+ * Any thread (not a signal handler). Returns 0, -EINVAL (NULL), -ENOMEM or
+ * GN_ESHUTDOWN (the engine is torn down); on error fn is never called. */
+GN_EXPORT int gn_loop_execute(gn_loop_t *loop, gn_loop_fn fn, void *arg);
+
+/* A loop timer's callback, on the loop's thread; GN_SHUTDOWN stops the
+ * engine (GN_CLOSE means nothing here). id is the timer's. */
+typedef gn_action_t (*gn_loop_timer_fn)(gn_loop_t *loop, uint64_t id, void *udata);
+
+/* Arms a timer on the loop (gnet-netpoll's timers): fn(loop, id, udata)
+ * after delay_ns, then every period_ns when period_ns is not 0, between
+ * rounds of I/O, never early. One allocation per timer, no system call;
+ * O(log n). A repeating timer runs until cancelled or the loop stops;
+ * timers still armed when the loop ends are dropped (fn not called). *id (if
+ * not NULL) receives its id. Loop thread. Returns 0, -EINVAL (loop or fn
+ * NULL) or -ENOMEM (not armed). */
+GN_EXPORT int gn_loop_timer_add(gn_loop_t *loop, uint64_t delay_ns, uint64_t period_ns,
+                                gn_loop_timer_fn fn, void *udata, uint64_t *id);
+
+/* Disarms a loop timer (also from its own callback: a repeating one stops).
+ * Loop thread. Returns 0, -EINVAL (loop NULL) or -ENOENT (fired, cancelled
+ * or unknown id). */
+GN_EXPORT int gn_loop_timer_cancel(gn_loop_t *loop, uint64_t id);
+
+/* Adopts fd, an already connected stream socket (TCP or unix, e.g. a
+ * socketpair end), as a connection of the loop: on_open runs there with
+ * gn_conn_context(c) == ctx, then it is served like an accepted one. fd is
+ * made non-blocking; the engine's socket options apply. On success the
+ * engine owns fd (closed by the connection's close, or by the stop if that
+ * comes first: no callback then). Any thread, after gn_engine_start.
+ * Returns 0, -EINVAL (NULL loop, negative fd), -ENOTSOCK / GN_EPROTO_UNSUPPORTED
+ * (not a stream socket), -ENOMEM or GN_ESHUTDOWN; on error fd stays the
+ * caller's. */
+GN_EXPORT int gn_loop_enroll(gn_loop_t *loop, int fd, void *ctx);
+
+/* As gn_loop_enroll, on the loop the load balancer picks (round-robin and
+ * least-connections as for accepted connections; the source-address hash
+ * uses the peer's address). Any thread, after gn_engine_start. */
+GN_EXPORT int gn_engine_enroll(gn_engine_t *eng, int fd, void *ctx);
 
 /* ---- connection: identity (loop thread) ---------------------------------- */
 
