@@ -6,9 +6,10 @@
  * each may be repeated (one engine serves every address); -t N runs N loops,
  * -m one per CPU; -r gives each loop its own SO_REUSEPORT listener. It prints
  * the addresses it listens on, and SIGINT or SIGTERM stop it gracefully
- * (connections closed, a unix socket's file removed). Follows the peer-server rules of
- * shared/bench/README.md: it is the server process itself, raises RLIMIT_NOFILE, sets TCP_NODELAY
- * (the engine's default), never dies of SIGPIPE (the engine uses MSG_NOSIGNAL). */
+ * (connections closed, a unix socket's file removed). Follows the
+ * peer-server rules of bench/peers/peer.h: it is the server process itself,
+ * raises RLIMIT_NOFILE, sets TCP_NODELAY (the engine's default), never dies
+ * of SIGPIPE (the engine uses MSG_NOSIGNAL). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* getopt, usleep, accept4 & co. when built without the Makefile */
 #endif
