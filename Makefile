@@ -70,7 +70,7 @@ all:
 
 include mk/lib.mk
 # Link order for static archives: dependents before their dependencies.
-LIB_ORDER := engine netpoll pool queue buffer socket logging
+LIB_ORDER := engine codec netpoll pool queue buffer socket logging
 include $(sort $(wildcard pkg/*/lib.mk engine/lib.mk))
 $(foreach l,$(LIBS),$(eval $(call GN_LIB_VARS,$(l))))
 $(foreach l,$(LIBS),$(eval $(call GN_LIB_RULES,$(l))))

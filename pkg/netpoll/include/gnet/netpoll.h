@@ -116,9 +116,9 @@ typedef int (*gn_poll_cb)(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *u
  * until it is deleted. fd and callback may be changed only while it is not
  * registered; udata may be changed at any time on the polling thread. */
 typedef struct gn_poll_attachment {
-    int fd;
-    gn_poll_cb callback;
-    void *udata;
+    int fd;              /* the file descriptor to watch */
+    gn_poll_cb callback; /* called on the polling thread for each report */
+    void *udata;         /* passed to callback */
 } gn_poll_attachment_t;
 
 /* ---- poller -------------------------------------------------------------- */
@@ -287,6 +287,10 @@ GN_EXPORT int gn_poller_timer_add(gn_poller_t *p, uint64_t delay_ns, uint64_t pe
  * already fired then (-ENOENT). Polling thread. Returns 0, -EINVAL (p NULL)
  * or -ENOENT (id names no live timer: 0, fired, cancelled, or unknown). */
 GN_EXPORT int gn_poller_timer_cancel(gn_poller_t *p, gn_timer_id_t id);
+
+/* The udata a live timer was armed with, or NULL (p NULL, or id names no
+ * live timer). O(1). Polling thread. */
+GN_EXPORT void *gn_poller_timer_udata(const gn_poller_t *p, gn_timer_id_t id);
 
 /* The poller's clock, CLOCK_MONOTONIC in nanoseconds, as timers see it: read
  * at most once per round, at the first use after the round's wait returned
