@@ -97,9 +97,14 @@ void gn__conn_on_writable(gn_conn_t *c)
         set_out_interest(c, false);
 }
 
-void gn__conn_flush_once(gn_conn_t *c)
+int gn__conn_flush_out(gn_conn_t *c)
 {
-    (void)flush_some(c);
+    return flush_some(c);
+}
+
+bool gn__conn_out_empty(const gn_conn_t *c)
+{
+    return out_empty(c);
 }
 
 /* Queues the bytes of iov after the first `skip` ones. */

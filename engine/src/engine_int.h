@@ -15,12 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GN__MAX_LOOPS      256
-#define GN__DEFAULT_BUFCAP (64 * 1024)
-#define GN__MIN_BUFCAP     1024
-#define GN__MAX_BUFCAP     (64 * 1024 * 1024)
-#define GN__SLOT_BITS      24
-#define GN__MAX_SLOTS      (1u << GN__SLOT_BITS)
+#define GN__MAX_LOOPS         256
+#define GN__DEFAULT_BUFCAP    (64 * 1024)
+#define GN__MIN_BUFCAP        1024
+#define GN__MAX_BUFCAP        (64 * 1024 * 1024)
+#define GN__SLOT_BITS         24
+#define GN__MAX_SLOTS         (1u << GN__SLOT_BITS)
+#define GN__DEFAULT_LINGER_MS 30000
 
 typedef struct gn__loop gn__loop_t;
 
@@ -29,6 +30,7 @@ enum {
     GN__C_OUT_ARMED = 1u << 0, /* EPOLLOUT interest registered */
     GN__C_CLOSING = 1u << 1,   /* close requested; runs after the current callback */
     GN__C_CLOSED = 1u << 2,    /* on_close ran or is running: never write again */
+    GN__C_DRAINING = 1u << 3,  /* closing: not reading, sending the outbound buffer */
 };
 
 /* A connection. Lean on purpose: no addresses, buffers hold memory only while
@@ -75,6 +77,24 @@ typedef struct gn__scratch_block {
     unsigned char data[];
 } gn__scratch_block_t;
 
+/* Connections whose close waits for their outbound buffer to drain, in the
+ * order their drains began. Every drain lasts close_linger_ms, so that order
+ * is also deadline order: one timerfd armed for the oldest entry is enough.
+ * Entries name a connection by slot and generation, so one whose drain ended
+ * early is recognised as stale and skipped, never dereferenced. */
+typedef struct gn__drain_entry {
+    uint32_t slot;
+    uint32_t gen;
+    int64_t deadline_ns; /* CLOCK_MONOTONIC */
+} gn__drain_entry_t;
+
+typedef struct gn__drainq {
+    gn__drain_entry_t *v; /* ring of cap entries, len from head */
+    uint32_t head, len, cap;
+    uint32_t live;           /* connections draining now (len counts stale ones too) */
+    gn_poll_attachment_t pa; /* timerfd, fd -1 until the first drain */
+} gn__drainq_t;
+
 struct gn__loop {
     gn_engine_t *eng;
     int idx;
@@ -97,6 +117,7 @@ struct gn__loop {
     atomic_size_t nconns; /* read by load balancers and count_connections */
     gn_conn_t *closing;   /* deferred closes */
     bool stopped;
+    gn__drainq_t drains;
     /* ticker (loop 0) */
     gn_poll_attachment_t tick_pa;
     int64_t tick_delay;
@@ -157,11 +178,21 @@ gn__loop_t *gn__lb_pick(gn_engine_t *eng, const gn_addr_t *peer);
 
 /* conn.c */
 int gn__conn_open(gn__loop_t *l, int fd);
-void gn__conn_close_now(gn_conn_t *c, int err);
-void gn__conn_mark_close(gn_conn_t *c, int err);
 gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id);
+gn_conn_t *gn__conn_at(gn__loop_t *l, uint32_t slot, uint32_t gen);
 gn_conn_id_t gn__conn_make_id(int loop, uint32_t slot, uint32_t gen);
+void gn__conn_free(gn_conn_t *c);
+
+/* conn_close.c */
+void gn__conn_mark_close(gn_conn_t *c, int err);
+void gn__conn_drain_io(gn_conn_t *c, gn_io_event_t ev, gn_io_flags_t flags);
+void gn__conn_finish(gn_conn_t *c, int err);
 void gn__loop_close_all(gn__loop_t *l, int err);
+
+/* conn_drain.c */
+void gn__drainq_init(gn__drainq_t *q);
+int gn__drainq_add(gn__loop_t *l, gn_conn_t *c);
+void gn__drainq_release(gn__loop_t *l);
 
 /* conn_read.c */
 void gn__conn_on_readable(gn_conn_t *c);
@@ -170,7 +201,8 @@ void gn__scratch_reset(gn__loop_t *l);
 
 /* conn_write.c */
 void gn__conn_on_writable(gn_conn_t *c);
-void gn__conn_flush_once(gn_conn_t *c);
+int gn__conn_flush_out(gn_conn_t *c);
+bool gn__conn_out_empty(const gn_conn_t *c);
 void gn__conn_out_release(gn_conn_t *c);
 
 /* ticker.c */

@@ -17,6 +17,7 @@ int gn__loop_init(gn__loop_t *l, gn_engine_t *eng, int idx)
     l->free_head = UINT32_MAX;
     l->acc.reserve_fd = -1;
     l->tick_pa.fd = -1;
+    gn__drainq_init(&l->drains);
     atomic_init(&l->nconns, 0);
     l->rcap = (size_t)eng->o.read_buffer_cap;
     l->rbuf = malloc(l->rcap);
@@ -35,6 +36,7 @@ void gn__loop_release(gn__loop_t *l)
     if (l->poller != NULL) {
         gn__acceptor_close(&l->acc, l->poller);
         gn__ticker_stop(l);
+        gn__drainq_release(l);
         (void)gn_poller_close(l->poller); /* drops queued tasks, see task_drop */
         l->poller = NULL;
     }

@@ -75,6 +75,10 @@ int gn__options_resolve(const gn_options_t *in, gn_options_t *out, gn_logger_t *
         GN_LOG_ERRORF(log, "gnet: edge_triggered is not supported yet");
         return GN_EUNSUPPORTED;
     }
+    if (out->close_linger_ms < GN_CLOSE_LINGER_NONE)
+        return bad(log, "close_linger_ms", out->close_linger_ms);
+    if (out->close_linger_ms == 0)
+        out->close_linger_ms = GN__DEFAULT_LINGER_MS;
     int rc = resolve_loops(log, out);
     if (rc == 0)
         rc = resolve_cap(log, "read_buffer_cap", &out->read_buffer_cap);

@@ -575,7 +575,9 @@ START_TEST(test_ticker)
     S.o.num_event_loop = 2;
     srv_start();
     srv_join();
-    ck_assert_int_eq(atomic_load(&S.ticks), 25);
+    /* A tick may still run between the stop request and its arrival at loop 0. */
+    ck_assert_int_ge(atomic_load(&S.ticks), 25);
+    ck_assert_int_le(atomic_load(&S.ticks), 30);
 }
 END_TEST
 

@@ -75,6 +75,7 @@ extern "C" {
 #define GN_EINBOUND_LIMIT     (-4007) /* unconsumed inbound bytes exceeded max_inbound */
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
 #define GN_EUNSUPPORTED       (-4009) /* feature not supported yet (edge_triggered) */
+#define GN_ELINGER            (-4010) /* a close dropped unsent outbound bytes (deadline, reset) */
 
 /* Text for an engine code, a GN_EADDR_* code or a negative errno; a generic
  * text for anything else. Static string. Any thread. */
@@ -130,9 +131,14 @@ typedef struct gn_handler {
     gn_action_t (*on_open)(gn_conn_t *c);
     /* The connection is closing: err is 0 for a local close (GN_CLOSE,
      * gn_conn_close), GN_EEOF when the peer closed, GN_ESHUTDOWN when the
-     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, or the negative
-     * errno of a failed read or write (-ECONNRESET, -EPIPE...). The fd is still
-     * open; writes fail with GN_ECLOSED. GN_CLOSE is meaningless here. */
+     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, GN_ELINGER when
+     * the close had to drop outbound bytes a write accepted (linger deadline,
+     * peer reset during the drain, engine stop during the drain), or the
+     * negative errno of a failed read or write (-ECONNRESET, -EPIPE...).
+     * A close with outbound bytes pending drains them first (see
+     * gn_conn_close): on_close runs when the drain ends, so err tells whether
+     * every byte reached the socket. The fd is still open; writes fail with
+     * GN_ECLOSED. GN_CLOSE is meaningless here. */
     gn_action_t (*on_close)(gn_conn_t *c, int err);
     /* Bytes arrived (or gn_conn_async_wake asked for a call). Read them with
      * gn_conn_next/peek/read/discard; what is left stays buffered for the
@@ -175,6 +181,12 @@ typedef struct gn_options {
     /* Unsent outbound bytes a connection may hold; a write that would exceed
      * it fails with GN_EOUTBOUND_LIMIT and closes the connection. 0 = unlimited. */
     size_t max_outbound;
+    /* How long a close may wait for the outbound buffer to drain (see
+     * gn_conn_close), in milliseconds. 0 = 30000 (30 s);
+     * GN_CLOSE_LINGER_NONE = no drain: one attempt to send, then whatever is
+     * left is dropped (on_close gets GN_ELINGER). Other negative values are
+     * GN_EOPTION. */
+    int close_linger_ms;
     /* Logging: logger wins (not owned; must outlive gn_run); else log_path
      * opens a file logger (owned by the engine); else the process default
      * logger. log_level applies to the logger the engine creates only. */
@@ -184,6 +196,9 @@ typedef struct gn_options {
     bool edge_triggered;         /* not supported yet: GN_EUNSUPPORTED */
     int edge_triggered_io_chunk; /* reserved for edge_triggered; must be >= 0 */
 } gn_options_t;
+
+/* close_linger_ms: close without waiting for the outbound buffer to drain. */
+#define GN_CLOSE_LINGER_NONE (-1)
 
 /* ---- engine -------------------------------------------------------------- */
 
@@ -198,8 +213,10 @@ typedef struct gn_options {
  * stops as after gn_engine_stop and gn_run returns that -errno (-EAGAIN). */
 GN_EXPORT int gn_run(const gn_handler_t *h, const char *addr, const gn_options_t *opts);
 
-/* Asks the engine to stop: each loop closes its connections (on_close with
- * GN_ESHUTDOWN), then on_shutdown runs and gn_run returns 0. Any thread,
+/* Asks the engine to stop: each loop closes its connections at once, after
+ * one attempt to send what they hold (on_close with GN_ESHUTDOWN; one that
+ * was draining gets GN_ELINGER unless that attempt emptied its buffer),
+ * then on_shutdown runs and gn_run returns 0. Any thread,
  * including callbacks; returns at once. Returns 0, -EINVAL (eng NULL) or
  * GN_ESTOPPED (a stop was already requested). */
 GN_EXPORT int gn_engine_stop(gn_engine_t *eng);
@@ -289,9 +306,19 @@ GN_EXPORT int gn_conn_flush(gn_conn_t *c);
 /* Bytes waiting in the outbound buffer. */
 GN_EXPORT size_t gn_conn_outbound_buffered(const gn_conn_t *c);
 
-/* Closes the connection after the current callback returns (on_close with
- * err 0, one best-effort flush of the outbound buffer, then close(2)).
- * Idempotent. Returns 0, GN_ECLOSED (already closing) or -EINVAL. */
+/* Closes the connection after the current callback returns, without losing
+ * what writes accepted. With the outbound buffer empty: on_close(c, 0), then
+ * close(2). Otherwise the connection drains first: reading stops (bytes that
+ * arrive are not delivered), the buffer is sent as the socket takes it, and
+ * once it is empty the engine calls shutdown(SHUT_WR), on_close(c, 0) and
+ * close(2). A drain ends early, with on_close(c, GN_ELINGER) and the rest
+ * dropped, when close_linger_ms passes, the peer resets, or the engine stops.
+ * Meanwhile the connection counts as open (gn_engine_count_connections), its
+ * handle resolves to nothing (async calls report GN_ECLOSED) and nothing
+ * calls back into user code for it. The same applies to GN_CLOSE, to
+ * gn_conn_async_close and to a peer's EOF (err GN_EEOF): on_traffic has run
+ * for every byte before the FIN, and its writes are delivered. Idempotent.
+ * Returns 0, GN_ECLOSED (already closing) or -EINVAL. */
 GN_EXPORT int gn_conn_close(gn_conn_t *c);
 
 /* ---- connection: any thread ---------------------------------------------- *
@@ -333,8 +360,10 @@ GN_EXPORT int gn_conn_async_writev(gn_engine_t *eng, gn_conn_id_t id, const stru
 /* Calls on_traffic for the connection with no new bytes (gnet's Wake). */
 GN_EXPORT int gn_conn_async_wake(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata);
 
-/* Closes the connection (on_close err 0); cb then gets (NULL, 0), or
- * (NULL, GN_ECLOSED) when it was already closed. */
+/* Closes the connection as gn_conn_close does (a drain first if output is
+ * pending; on_close says how it ended). cb gets (NULL, 0) once the close has
+ * begun, or (NULL, GN_ECLOSED) when the connection was already closed or
+ * closing. */
 GN_EXPORT int gn_conn_async_close(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata);
 
 #ifdef __cplusplus
