@@ -7,11 +7,14 @@
 #   make bench               build and run every benchmark; bench-<lib> for one
 #   make demo                the main job (see README)
 #   make install PREFIX=/usr/local DESTDIR=   headers, libraries, pkg-config files
-#   make format / format-check / clean
+#   make uninstall / check (= test) / help / format / format-check / clean
+#   V=1                      print full commands instead of one line per step
 #
 # Each library declares itself in <dir>/lib.mk (see mk/lib.mk for the fields);
 # this file only holds the generic rules.
 
+# The one place the release is set: <gnet/version.h>, the shared objects' names,
+# the pkg-config and CMake files all take it from here.
 VERSION_MAJOR := 0
 VERSION_MINOR := 1
 VERSION_PATCH := 0
@@ -67,21 +70,21 @@ all:
 
 include mk/lib.mk
 # Link order for static archives: dependents before their dependencies.
-LIB_ORDER := engine netpoll pool queue buffer socket logging
+LIB_ORDER := engine codec netpoll pool queue buffer socket logging
 include $(sort $(wildcard pkg/*/lib.mk engine/lib.mk))
 $(foreach l,$(LIBS),$(eval $(call GN_LIB_VARS,$(l))))
 $(foreach l,$(LIBS),$(eval $(call GN_LIB_RULES,$(l))))
 
 ORDERED_LIBS := $(foreach l,$(LIB_ORDER),$(filter $(l),$(LIBS))) $(filter-out $(LIB_ORDER),$(LIBS))
 ALL_ARCHIVES := $(foreach l,$(ORDERED_LIBS),$($(l)_AR))
-ALL_INCLUDES := $(foreach l,$(LIBS),-I$($(l)_DIR)/include)
+ALL_INCLUDES := $(foreach l,$(LIBS),-I$($(l)_DIR)/include) $(GN_GEN_INC)
 ALL_LDLIBS := $(sort $(foreach l,$(LIBS),$($(l)_LDLIBS)))
 
 # Examples: examples/<name>.c -> $(BUILD)/examples/<name>, linked with every archive.
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
-$(BUILD)/examples/%: examples/%.c $(ALL_ARCHIVES) | $(BUILD)/examples
-	$(CC) $(BASE_CFLAGS) $(ALL_INCLUDES) $(CFLAGS) -o $@ $< $(ALL_ARCHIVES) $(ALL_LDFLAGS) $(ALL_LDLIBS)
+$(BUILD)/examples/%: examples/%.c $(ALL_ARCHIVES) | $(BUILD)/examples $(GN_VERSION_H)
+	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(ALL_INCLUDES) $(CFLAGS) -o $@ $< $(ALL_ARCHIVES) $(ALL_LDFLAGS) $(ALL_LDLIBS)
 
 $(BUILD)/examples:
 	@mkdir -p $@
@@ -94,30 +97,24 @@ benches: $(foreach l,$(LIBS),$($(l)_BENCH))
 # Runs every suite even after a failure, then prints one summary line per suite.
 test: $(foreach l,$(LIBS),$($(l)_TEST))
 	@sh mk/run-tests.sh "$(TEST_ENV)" $^
+check: test
 
 # Every suite binary depends on this (order-only), so a missing Check says so
 # instead of failing on check.h.
 need-check:
 ifneq ($(CHECK_FOUND),yes)
 	@echo "the test suites need the Check framework, found through pkg-config:" >&2
-	@echo "    sudo apt-get install -y check pkg-config" >&2
+	@echo "    apt-get update && apt-get install -y check pkg-config   (as root)" >&2
 	@exit 1
 endif
 
 bench: $(foreach l,$(LIBS),$($(l)_BENCH))
 	@set -e; for b in $^; do echo "== $$b"; $$b; done
 
-# Engine echo server against the peer servers of ../shared/bench, interleaved
-# (see mk/bench-echo.sh; ECHO_ARGS="-c 1000 -s 4096 -p 16" changes the load).
-bench-echo: $(BUILD)/examples/echo
-	bash mk/bench-echo.sh $(BUILD) $(ECHO_ARGS)
-
 demo: $(DEMO_CMD)
 	$(DEMO_CMD)
 
-install: libs
-	@sh mk/install.sh "$(DESTDIR)" "$(PREFIX)" "$(LIBDIR)" "$(INCLUDEDIR)" "$(PKGCONFIGDIR)" \
-	    "$(VERSION)" "$(BUILD)" $(foreach l,$(LIBS),"$(l)|$($(l)_DIR)|$($(l)_NAME)|$($(l)_PC_REQUIRES)|$($(l)_LDLIBS)")
+# install, uninstall: mk/install.mk.
 
 # Further targets (fuzzing, soak, benchmarks, docs...) each live in a mk/<name>.mk
 # fragment of their own, included here.
@@ -132,5 +129,5 @@ format-check:
 clean:
 	rm -rf build build-*
 
-.PHONY: all libs examples benches test need-check bench bench-echo demo install format format-check clean
+.PHONY: all libs examples benches test check need-check bench demo format format-check clean
 .SECONDARY:

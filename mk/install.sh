@@ -1,23 +1,63 @@
 #!/bin/sh
-# install.sh DESTDIR PREFIX LIBDIR INCLUDEDIR PKGCONFIGDIR VERSION BUILD "lib|dir|name|requires|ldlibs"...
-# Installs public headers, static and shared libraries and one pkg-config file per library.
+# install.sh install|uninstall DESTDIR PREFIX LIBDIR INCLUDEDIR PKGCONFIGDIR CMAKEDIR
+#            MANDIR VERSION BUILD "short|dir|name|pc-requires|ldlibs|requires"...
+# install: public headers, archives, shared objects (real name, soname and
+# development links), one pkg-config file per library and the CMake package.
+# uninstall: removes the same files (and the directories if they are left empty).
 set -eu
-destdir=$1 prefix=$2 libdir=$3 includedir=$4 pcdir=$5 version=$6 build=$7
-shift 7
+mode=$1 destdir=$2 prefix=$3 libdir=$4 includedir=$5 pcdir=$6 cmakedir=$7 mandir=$8
+version=$9
+shift 9
+build=$1
+shift
 major=${version%%.*}
-mkdir -p "$destdir$libdir" "$destdir$includedir/gnet" "$destdir$pcdir"
+here=$(dirname "$0")
+
+# The files one library installs, relative to DESTDIR, one a line.
+files_of() { # dir name
+    for h in "$1"/include/gnet/*.h; do echo "$includedir/gnet/${h##*/}"; done
+    for f in "lib$2.a" "lib$2.so.$version" "lib$2.so.$major" "lib$2.so"; do
+        echo "$libdir/$f"
+    done
+    echo "$pcdir/$2.pc"
+    for m in "$1"/man/*.3; do [ -e "$m" ] && echo "$mandir/man3/${m##*/}"; done
+    return 0
+}
+
+if [ "$mode" = uninstall ]; then
+    for spec in "$@"; do
+        IFS='|' read -r lib dir name requires ldlibs deps <<SPEC
+$spec
+SPEC
+        files_of "$dir" "$name" | while read -r f; do rm -f "$destdir$f"; done
+        echo "uninstalled $name ($lib)"
+    done
+    rm -f "$destdir$includedir/gnet/version.h" "$destdir$cmakedir"/gnet-c-config*.cmake
+    for d in "$includedir/gnet" "$cmakedir" "$mandir/man3" "$pcdir"; do
+        rmdir "$destdir$d" 2>/dev/null || true
+    done
+    exit 0
+fi
+
+mkdir -p "$destdir$libdir" "$destdir$includedir/gnet" "$destdir$pcdir" "$destdir$cmakedir"
+cp -p "$build/include/gnet/version.h" "$destdir$includedir/gnet/"
 for spec in "$@"; do
-    IFS='|' read -r lib dir name requires ldlibs <<SPEC
+    IFS='|' read -r lib dir name requires ldlibs deps <<SPEC
 $spec
 SPEC
     cp -p "$dir"/include/gnet/*.h "$destdir$includedir/gnet/"
-    cp -p "$build/lib/lib$name.a" "$destdir$libdir/"
-    cp -p "$build/lib/lib$name.so.$major" "$destdir$libdir/"
+    cp -p "$build/lib/lib$name.a" "$build/lib/lib$name.so.$version" "$destdir$libdir/"
+    ln -sf "lib$name.so.$version" "$destdir$libdir/lib$name.so.$major"
     ln -sf "lib$name.so.$major" "$destdir$libdir/lib$name.so"
-    sed -e "s|@PREFIX@|$prefix|g" -e "s|@LIBDIR@|$libdir|g" \
-        -e "s|@INCLUDEDIR@|$includedir|g" -e "s|@VERSION@|$version|g" \
-        -e "s|@REQUIRES_PRIVATE@|$(echo $requires | sed 's/ /, /g')|g" \
-        -e "s|@LIBS_PRIVATE@|$ldlibs|g" \
-        "$dir/$name.pc.in" > "$destdir$pcdir/$name.pc"
+    if ls "$dir"/man/*.3 >/dev/null 2>&1; then
+        mkdir -p "$destdir$mandir/man3"
+        cp -p "$dir"/man/*.3 "$destdir$mandir/man3/"
+    fi
+    sh "$here/pc.sh" "$dir/$name.pc.in" "$prefix" "$libdir" "$includedir" "$version" \
+        "$requires" "$ldlibs" "" "" > "$destdir$pcdir/$name.pc"
     echo "installed $name ($lib)"
 done
+sh "$here/cmake-config.sh" "$libdir" "$includedir" "$version" "$@" \
+    > "$destdir$cmakedir/gnet-c-config.cmake"
+sh "$here/cmake-config.sh" --version "$version" > "$destdir$cmakedir/gnet-c-config-version.cmake"
+echo "installed CMake package gnet-c ($cmakedir)"

@@ -4,7 +4,10 @@
  *   - wake-up latency: one task at a time into an idle (blocked) poller, time
  *     from trigger to the task running, p50 and p99.
  * Runs are interleaved and repeated; the medians and the ratios are printed.
- * On a shared machine only the ratios of one run mean anything. */
+ * On a shared machine only the ratios of one run mean anything. The timer
+ * benchmark (bench_timers.c) follows; `bench-netpoll timers` runs it alone. */
+#include "bench_netpoll.h"
+
 #include <gnet/netpoll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -325,6 +328,14 @@ static const impl_t uvl_impl = {"uv async+list", uvl_setup, uv_consumer, uvl_sub
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "timers") == 0) {
+        bench_timers();
+        return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "timers-callgrind") == 0) {
+        bench_timers_callgrind(atol(argv[2]));
+        return 0;
+    }
     if (argc > 1)
         tasks_total = atol(argv[1]);
     const impl_t *impls[MAX_IMPLS] = {&gn_impl};
@@ -371,5 +382,6 @@ int main(int argc, char **argv)
                impls[i]->name, med[0][1] / med[i][1], med[0][2] / med[i][2],
                (double)p50[0] / (double)p50[i], (double)p99[0] / (double)p99[i]);
     }
+    bench_timers();
     return 0;
 }

@@ -1,15 +1,14 @@
 /* Listeners: accept until EAGAIN; the main reactor hands each connection to a
  * loop through that loop's high-priority task, a per-loop listener (reuse_port
- * or single loop) opens it in place. Out of descriptors, a reserve fd is given
- * up to accept and drop the connection, so the listener neither spins nor
- * stops (the nginx/libuv trick). When even that is impossible (the reserve
- * could not be reopened, or accept fails with ENOBUFS and the like), the
- * listener is paused for GN__ACCEPT_BACKOFF_MS by a timerfd instead of being
- * polled in a busy loop. */
+ * or single loop) opens it in place. Out of descriptors, one of the engine's
+ * reserve fds is given up to accept and drop the connection, so the listener
+ * neither spins nor stops (see reserve.c for why that stays correct with
+ * several acceptors). When even that is impossible (no reserve left, or
+ * accept fails with ENOBUFS and the like), the listener is paused for
+ * GN__ACCEPT_BACKOFF_MS by a timerfd instead of being polled in a busy loop. */
 #include "engine_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -33,10 +32,12 @@ int gn__handoff_task(void *arg)
     return l->stopped ? GN_POLL_STOP : 0;
 }
 
-/* Drops one pending connection with the reserve fd. accept(2) reports
- * EMFILE before it looks at the queue, so EMFILE alone does not mean a
- * connection is pending: EAGAIN here ends the round. Without a reserve (it
- * could not be reopened: another thread took the fd) the listener pauses. */
+/* Drops one pending connection with a reserve fd; the dropped connection's
+ * slot becomes the reserve. accept(2) reports EMFILE before it looks at the
+ * queue, so EMFILE alone does not mean a connection is pending: EAGAIN here
+ * ends the round. Another thread may take the freed slot first (the accept
+ * fails again): the next round tries another reserve. With none left the
+ * listener pauses. */
 static acc_next_t emfile(gn__acceptor_t *a, int err)
 {
     gn_engine_t *eng = a->eng;
@@ -45,17 +46,29 @@ static acc_next_t emfile(gn__acceptor_t *a, int err)
                 gn_strerror(err));
         a->emfile_logged = true;
     }
-    int fd = -1;
-    if (a->reserve_fd >= 0) {
-        close(a->reserve_fd);
-        fd = gn_socket_accept(a->pa.fd, NULL);
-        if (fd >= 0)
-            close(fd);
-    }
-    a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (a->reserve_fd < 0)
+    int r = gn__reserves_take(&eng->reserves);
+    if (r < 0)
         return ACC_PAUSE;
-    return fd >= 0 ? ACC_MORE : ACC_DONE;
+    close(r);
+    int fd = gn_socket_accept(a->pa.fd, NULL);
+    if (fd >= 0)
+        gn__reserves_keep(&eng->reserves, fd);
+    else
+        (void)gn__reserves_refill(&eng->reserves);
+    return fd == -EAGAIN ? ACC_DONE : ACC_MORE;
+}
+
+/* A connection accepted while the pool is short may hold the slot a
+ * sibling's reserve just gave up: unless the reserves can be refilled from
+ * free slots, it becomes the reserve (dropped, as under EMFILE anyway).
+ * True when fd was taken for that. */
+static bool fd_owed_to_reserves(gn__acceptor_t *a, int fd)
+{
+    gn__reserves_t *r = &a->eng->reserves;
+    if (!gn__reserves_short(r) || gn__reserves_refill(r))
+        return false;
+    gn__reserves_keep(r, fd);
+    return true;
 }
 
 static void dispatch(gn__acceptor_t *a, int fd, const gn_addr_t *peer)
@@ -82,7 +95,8 @@ static acc_next_t accept_one(gn__acceptor_t *a)
     bool want_peer = a->loop == NULL && eng->o.lb == GN_LB_SOURCE_ADDR_HASH;
     int fd = gn_socket_accept(a->pa.fd, want_peer ? &peer : NULL);
     if (fd >= 0) {
-        dispatch(a, fd, want_peer ? &peer : NULL);
+        if (!fd_owed_to_reserves(a, fd))
+            dispatch(a, fd, want_peer ? &peer : NULL);
         return ACC_MORE;
     }
     if (fd == -EMFILE || fd == -ENFILE)
@@ -120,8 +134,7 @@ static int backoff_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata
     uint64_t expirations;
     if (read(fd, &expirations, sizeof expirations) < 0 || !a->paused || !a->registered)
         return 0;
-    if (a->reserve_fd < 0)
-        a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    (void)gn__reserves_refill(&a->eng->reserves);
     if (gn_poller_add_read(a->poller, &a->pa, false) == 0)
         a->paused = false;
     else
@@ -160,7 +173,6 @@ int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, gn__loop_t *loop, gn_
     gn_socket_options_t so = listen_options(eng);
     a->eng = eng;
     a->loop = loop;
-    a->reserve_fd = -1;
     int fd = gn_socket_listen(&eng->addr, &so);
     if (fd < 0)
         return fd;
@@ -173,7 +185,6 @@ int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, gn__loop_t *loop, gn_
     }
     a->registered = true;
     a->poller = p;
-    a->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     a->backoff_pa = (gn_poll_attachment_t){.fd = -1, .callback = backoff_io, .udata = a};
     int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (tfd >= 0) {
@@ -199,9 +210,6 @@ void gn__acceptor_close(gn__acceptor_t *a, gn_poller_t *p)
         close(a->backoff_pa.fd);
         a->backoff_pa.fd = -1;
     }
-    if (a->reserve_fd >= 0)
-        close(a->reserve_fd);
-    a->reserve_fd = -1;
 }
 
 void gn__loop_bind_thread(gn__loop_t *l)

@@ -198,6 +198,7 @@ static void adopt_bound_port(gn_engine_t *eng, int fd)
 static int setup_listeners(gn_engine_t *eng)
 {
     int rc;
+    gn__reserves_init(&eng->reserves, eng->main_reactor ? 1 : eng->nloops);
     if (eng->main_reactor) {
         rc = gn_poller_open(&eng->main_poller);
         if (rc == 0)
@@ -262,6 +263,7 @@ static void teardown(gn_engine_t *eng)
         gn__acceptor_close(&eng->main_acc, eng->main_poller);
         (void)gn_poller_close(eng->main_poller);
     }
+    gn__reserves_release(&eng->reserves);
     if (eng->listened)
         unlink_unix_path(eng);
     free(eng->loops);

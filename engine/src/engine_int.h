@@ -56,15 +56,24 @@ typedef struct gn__slot {
     uint32_t next_free;
 } gn__slot_t;
 
-/* An acceptor: a listener fd registered on some poller, with its reserve fd
- * for EMFILE. loop is NULL for the main reactor. */
+/* The engine's reserve descriptors for EMFILE, shared by its acceptors (see
+ * reserve.c). Slots hold an fd or -1; count is how many hold one. */
+typedef struct gn__reserves {
+    int tmpl;   /* /dev/null, never given up: dup2 source for new reserves */
+    int target; /* reserves opened at start: one per acceptor */
+    bool inited;
+    atomic_int count;
+    atomic_int fd[GN__MAX_LOOPS];
+} gn__reserves_t;
+
+/* An acceptor: a listener fd registered on some poller; out of descriptors,
+ * it uses the engine's reserves. loop is NULL for the main reactor. */
 typedef struct gn__acceptor {
     gn_poll_attachment_t pa;
     gn_poll_attachment_t backoff_pa; /* timerfd that resumes a paused listener */
     gn_engine_t *eng;
     gn__loop_t *loop;
     gn_poller_t *poller;
-    int reserve_fd;
     bool emfile_logged;
     bool registered; /* listener open */
     bool paused;     /* listener open but not polled (backoff) */
@@ -134,7 +143,8 @@ struct gn_engine {
     gn__loop_t *loops;
     gn_poller_t *main_poller; /* main reactor only */
     gn__acceptor_t main_acc;
-    bool listened; /* a listener was bound: its unix path is ours to unlink */
+    gn__reserves_t reserves; /* shared by every acceptor, released at teardown */
+    bool listened;           /* a listener was bound: its unix path is ours to unlink */
     atomic_uint rr;
     atomic_bool stop_requested;
     /* Main reactor only, touched only by the gn_run thread: the loops' stop
@@ -172,6 +182,19 @@ int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, gn__loop_t *loop, gn_
 void gn__acceptor_close(gn__acceptor_t *a, gn_poller_t *p);
 int gn__handoff_task(void *arg);
 void gn__loop_bind_thread(gn__loop_t *l);
+
+/* reserve.c: any thread; init and release while no acceptor runs */
+void gn__reserves_init(gn__reserves_t *r, int n);
+void gn__reserves_release(gn__reserves_t *r);
+/* Takes a reserve out of the pool: its fd, or -1 when none is left. */
+int gn__reserves_take(gn__reserves_t *r);
+/* Turns fd (any descriptor the caller owns, e.g. a connection to drop) into
+ * a reserve without freeing its slot; closes it when the pool is full. */
+void gn__reserves_keep(gn__reserves_t *r, int fd);
+/* True while some reserve is given up or lost. */
+bool gn__reserves_short(gn__reserves_t *r);
+/* Reopens missing reserves from free slots; false if a slot was lacking. */
+bool gn__reserves_refill(gn__reserves_t *r);
 
 /* lb.c */
 gn__loop_t *gn__lb_pick(gn_engine_t *eng, const gn_addr_t *peer);

@@ -15,7 +15,6 @@ int gn__loop_init(gn__loop_t *l, gn_engine_t *eng, int idx)
     l->eng = eng;
     l->idx = idx;
     l->free_head = UINT32_MAX;
-    l->acc.reserve_fd = -1;
     l->tick_pa.fd = -1;
     gn__drainq_init(&l->drains);
     atomic_init(&l->nconns, 0);

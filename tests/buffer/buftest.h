@@ -39,6 +39,7 @@ TCase *gn_tc_mixbuf(void);
 TCase *gn_tc_badinput(void);
 TCase *gn_tc_nomem(void);
 TCase *gn_tc_model(void);
+TCase *gn_tc_version(void);
 
 /* Allocation failure injection: installs counting allocator wrappers (and zeroes
  * their counters; call it before the test allocates anything). After

@@ -11,5 +11,6 @@ int main(void)
     suite_add_tcase(s, gn_tc_badinput());
     suite_add_tcase(s, gn_tc_nomem());
     suite_add_tcase(s, gn_tc_model());
+    suite_add_tcase(s, gn_tc_version());
     return gn_test_run(s);
 }

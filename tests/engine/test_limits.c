@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Each inbound byte asks for 1 MiB back. */
@@ -204,6 +205,104 @@ START_TEST(test_emfile_on_accept)
 }
 END_TEST
 
+/* Two loops with reuse_port, out of descriptors: a burst far beyond the
+ * limit must leave no connection stranded in either loop's accept queue.
+ * Each one is served (echo) or dropped (EOF/RST) within the deadline, in
+ * every trial; a loop whose reserve fd the sibling took while it was given
+ * up would leave its queue unserved until descriptors free up, and here
+ * none do. */
+enum { BURST = 300, TRIALS = 4 };
+
+/* Polls the burst's clients until each is served or dropped; returns how
+ * many are neither by the deadline. */
+static int unresolved_after(const int *fds, int n, int ms, int *served)
+{
+    bool done[BURST] = {false};
+    int left = n;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (left > 0) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        struct pollfd pfd[BURST];
+        int idx[BURST], k = 0;
+        for (int i = 0; i < n; i++)
+            if (!done[i]) {
+                pfd[k] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+                idx[k++] = i;
+            }
+        if (el >= ms || poll(pfd, (nfds_t)k, (int)(ms - el)) <= 0)
+            break;
+        for (int j = 0; j < k; j++) {
+            if (pfd[j].revents == 0)
+                continue;
+            char c;
+            ssize_t r = read(fds[idx[j]], &c, 1);
+            if (r < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            *served += r == 1;
+            done[idx[j]] = true;
+            left--;
+        }
+    }
+    return left;
+}
+
+/* One server child with reuse_port on 2 loops; returns the stranded count. */
+static int emfile_reuse_port_trial(void)
+{
+    ck_assert_int_eq(pipe(port_pipe), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int top = dup(0);
+        close(top);
+        struct rlimit rl = {(rlim_t)top + 24, (rlim_t)top + 24};
+        setrlimit(RLIMIT_NOFILE, &rl);
+        int rc = gn_run(&S.h, S.addr, &S.o);
+        _exit(rc == 0 ? 0 : 3);
+    }
+    int port = 0;
+    ck_assert_int_eq(read(port_pipe[0], &port, sizeof port), sizeof port);
+    close(port_pipe[0]);
+    close(port_pipe[1]);
+    S.port = port;
+    int first = cli_connect();
+    char c;
+    ck_assert_int_eq(write(first, "a", 1), 1);
+    ck_assert_uint_eq(cli_read_full(first, &c, 1), 1);
+    int fds[BURST], served = 0;
+    for (int i = 0; i < BURST; i++) {
+        fds[i] = cli_connect();
+        ck_assert_int_eq(send(fds[i], "a", 1, MSG_NOSIGNAL), 1);
+    }
+    int stranded = unresolved_after(fds, BURST, gn_test_sanitized() ? 10000 : 5000, &served);
+    ck_assert_int_lt(served, 24);
+    for (int i = 0; i < BURST; i++)
+        close(fds[i]);
+    ck_assert_int_eq(write(first, "Q", 1), 1);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(first);
+    return stranded;
+}
+
+START_TEST(test_emfile_reuse_port_two_loops)
+{
+    srv_init("tcp", M_WRITE);
+    S.h.on_boot = emfile_boot;
+    S.h.on_traffic = emfile_traffic;
+    S.o.num_event_loop = 2;
+    S.o.reuse_port = true;
+    for (int t = 0; t < TRIALS; t++) {
+        int stranded = emfile_reuse_port_trial();
+        ck_assert_msg(stranded == 0, "trial %d: %d connections stranded", t, stranded);
+    }
+}
+END_TEST
+
 void add_limit_tests(Suite *s);
 void add_limit_tests(Suite *s)
 {
@@ -213,5 +312,6 @@ void add_limit_tests(Suite *s)
     tcase_add_test(tc, test_inbound_cap);
     tcase_add_loop_test(tc, test_peer_reset_mid_write, 0, 2);
     tcase_add_loop_test(tc, test_emfile_on_accept, 0, 2);
+    tcase_add_test(tc, test_emfile_reuse_port_two_loops);
     suite_add_tcase(s, tc);
 }

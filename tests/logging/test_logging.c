@@ -1269,6 +1269,39 @@ START_TEST(test_truncation_marked)
 }
 END_TEST
 
+/* A cut line whose kept part ends in newlines is still one line: the
+ * newlines go, the mark stays last. Without that, the entry would span the
+ * newlines with the mark alone on the last line. */
+START_TEST(test_truncation_drops_newlines)
+{
+    if (gn_test_sanitized())
+        return;
+    dir_setup();
+    char path[128];
+    path_in_dir(path, sizeof path, "cutnl.log");
+    gn_logger_t *l = file_logger(path, 0, 0);
+    rec_t r;
+    gn_logger_t *u = rec_logger(&r, GN_LOG_INFO);
+    static char nl[2048];
+    memset(nl, '\n', sizeof nl - 1);
+    struct rlimit lim = {.rlim_cur = 128u << 20, .rlim_max = RLIM_INFINITY};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    ck_assert_int_eq(gn_logf(l, GN_LOG_INFO, __FILE__, __LINE__, "abc%s%*d", nl, 256 << 20, 7), 0);
+    ck_assert_int_eq(gn_logf(u, GN_LOG_INFO, __FILE__, __LINE__, "abc%s%*d", nl, 256 << 20, 7), 0);
+    gn_logger_free(l);
+    ck_assert_str_eq(r.msg, "abc\xE2\x80\xA6");
+    ck_assert_uint_eq(r.len, 6);
+    gn_logger_free(u);
+    size_t len = 0;
+    char *text = slurp(path, &len);
+    ck_assert_int_eq(count_substr(text, "\n"), 1);
+    ck_assert_uint_gt(len, 7);
+    ck_assert_str_eq(text + len - 7, "abc\xE2\x80\xA6\n");
+    free(text);
+    dir_cleanup();
+}
+END_TEST
+
 /* ---- default logger and environment -------------------------------------- */
 
 START_TEST(test_env_level)
@@ -1494,6 +1527,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_long_lines);
     tcase_add_test(tc, test_truncation_marked);
+    tcase_add_test(tc, test_truncation_drops_newlines);
     tcase_add_test(tc, test_env_level);
     tcase_add_test(tc, test_env_bad_level);
     tcase_add_test(tc, test_env_file);

@@ -1,8 +1,10 @@
 /* Check suite for gnet-netpoll: events on socketpairs and TCP loopback, level
  * and edge triggering, mod/delete, peer close, the task trigger (ordering,
  * priorities, the low-priority cap, stops), close with queued tasks, stale
- * events inside a batch, event array growth and bad input. */
+ * events inside a batch, event array growth and bad input; the timers are in
+ * test_timers.c. */
 #include "gn_test.h"
+#include "netpoll_test.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1291,6 +1293,7 @@ static Suite *netpoll_suite(void)
     TCase *bad = tcase_create("bad_input");
     tcase_add_test(bad, bad_input);
     suite_add_tcase(s, bad);
+    suite_add_tcase(s, gn_netpoll_timer_tcase());
     return s;
 }
 

@@ -148,6 +148,8 @@ START_TEST(pool_bad_input)
     ck_assert_int_eq(gn_pool_new(&p, &o), -EINVAL);
     o = (gn_pool_options_t){.queue_size = GN_POOL_MAX_QUEUE + 1};
     ck_assert_int_eq(gn_pool_new(&p, &o), -EINVAL);
+    o = (gn_pool_options_t){.queue_size = GN_POOL_NO_QUEUE - 1};
+    ck_assert_int_eq(gn_pool_new(&p, &o), -EINVAL);
     ck_assert_int_eq(gn_pool_new(&p, NULL), 0);
     ck_assert_uint_ge(gn_pool_cap(p), 1);
     ck_assert_int_eq(gn_pool_submit(NULL, count_task, NULL), -EINVAL);
@@ -304,6 +306,79 @@ START_TEST(pool_nonblocking_overload)
     atomic_store(&gate, 1);
     ck_assert_int_eq(gn_pool_release(p, -1), 0);
     ck_assert_int_eq(atomic_load(&done), 3);
+    gn_pool_free(p);
+}
+END_TEST
+
+/* capacity 1, one blocked task, 1,000 nonblocking submits: with the default
+ * queue they are all accepted (and run later); with GN_POOL_NO_QUEUE, as in
+ * ants, every one is refused at once because no worker is free. */
+START_TEST(pool_nonblocking_queue_vs_no_queue)
+{
+    int no_queue = _i;
+    gn_pool_t *p = make_pool(1, no_queue ? GN_POOL_NO_QUEUE : 0, true);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 1);
+    int accepted = 0, refused = 0;
+    for (int i = 0; i < 1000; i++) {
+        int rc = gn_pool_submit(p, count_task, NULL);
+        ck_assert_msg(rc == 0 || rc == -EAGAIN, "submit: %d", rc);
+        accepted += rc == 0;
+        refused += rc == -EAGAIN;
+    }
+    ck_assert_int_eq(accepted, no_queue ? 0 : 1000);
+    ck_assert_int_eq(refused, no_queue ? 1000 : 0);
+    ck_assert_uint_eq(gn_pool_queued(p), no_queue ? 0 : 1000);
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_int_eq(atomic_load(&done), 1 + accepted);
+    gn_pool_free(p);
+}
+END_TEST
+
+/* GN_POOL_NO_QUEUE, blocking: a submit waits for a worker instead of
+ * queueing, and gets one when the capacity is raised or a task ends. */
+START_TEST(pool_no_queue_blocking_waits_for_worker)
+{
+    gn_pool_t *p = make_pool(1, GN_POOL_NO_QUEUE, false);
+    ck_assert_int_eq(gn_pool_submit(p, gated_task, NULL), 0);
+    wait_running(p, 1);
+    submitter_t s = {.p = p};
+    pthread_create(&s.tid, NULL, submit_one, &s);
+    wait_waiting(p, 1);
+    ck_assert_uint_eq(gn_pool_queued(p), 0);
+    ck_assert_int_eq(atomic_load(&done), 0);
+    /* One more worker: the waiting submitter gets it. */
+    ck_assert_int_eq(gn_pool_tune(p, 2), 0);
+    pthread_join(s.tid, NULL);
+    ck_assert_int_eq(s.rc, 0);
+    wait_running(p, 2);
+    /* Both busy again: the next submitter waits until a task ends. */
+    pthread_create(&s.tid, NULL, submit_one, &s);
+    wait_waiting(p, 1);
+    atomic_store(&gate, 1);
+    pthread_join(s.tid, NULL);
+    ck_assert_int_eq(s.rc, 0);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_int_eq(atomic_load(&done), 3);
+    ck_assert_int_le(atomic_load(&maxcur), 2);
+    gn_pool_free(p);
+}
+END_TEST
+
+/* GN_POOL_NO_QUEUE with many workers: every task still runs exactly once
+ * and never more than capacity at once. */
+START_TEST(pool_no_queue_every_task_once)
+{
+    gn_pool_t *p = make_pool(4, GN_POOL_NO_QUEUE, false);
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(gn_pool_submit(p, short_sleep_task, NULL), 0);
+    ck_assert_int_eq(gn_pool_tune(p, 8), 0);
+    for (int i = 0; i < 2000; i++)
+        ck_assert_int_eq(gn_pool_submit(p, count_task, NULL), 0);
+    ck_assert_int_eq(gn_pool_release(p, -1), 0);
+    ck_assert_int_eq(atomic_load(&done), 4000);
+    ck_assert_int_le(atomic_load(&maxcur), 8);
     gn_pool_free(p);
 }
 END_TEST
@@ -966,6 +1041,9 @@ static Suite *pool_suite(void)
     tcase_add_test(w, pool_expiry_and_tune_race_submit);
     tcase_add_test(w, pool_release_idle_and_twice);
     tcase_add_test(w, pool_nonblocking_overload);
+    tcase_add_loop_test(w, pool_nonblocking_queue_vs_no_queue, 0, 2);
+    tcase_add_test(w, pool_no_queue_blocking_waits_for_worker);
+    tcase_add_test(w, pool_no_queue_every_task_once);
     tcase_add_test(w, pool_max_blocking);
     tcase_add_test(w, pool_spawn_failure_strands_nothing);
     tcase_add_test(w, pool_tune_down_never_strands_on_failed_start);

@@ -74,12 +74,16 @@ static int gn__render(char *dst, size_t cap, const gn__hdr_t *h, const char *fmt
 
 /* The heap allocation failed: keep what fitted in the stack buffer and end it
  * with "…" so the cut is visible, never silent. Backs up to a UTF-8 character
- * boundary so the mark does not split a character. */
+ * boundary so the mark does not split a character, then drops the newlines
+ * the kept part ends with: the mark goes last, so gn__finish's strip would
+ * not see them and the entry would span several lines. */
 static size_t gn__mark_truncated(char *p, size_t cap)
 {
     size_t room = sizeof gn__ellipsis - 1 + 2; /* mark + newline + NUL */
     size_t len = cap - room;
     while (len > 0 && ((unsigned char)p[len] & 0xC0) == 0x80)
+        len--;
+    while (len > 0 && p[len - 1] == '\n')
         len--;
     memcpy(p + len, gn__ellipsis, sizeof gn__ellipsis - 1);
     return len + sizeof gn__ellipsis - 1;

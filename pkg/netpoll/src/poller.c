@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 /* ThreadSanitizer does not model atomic_thread_fence (GCC warns with -Wtsan),
  * so under TSan the trigger uses the equivalent always-RMW form it can check. */
@@ -32,6 +31,7 @@ static void poller_free_parts(gn_poller_t *p)
 {
     gn_mpscq_free(p->high, p->drop, p->drop_udata);
     gn_mpscq_free(p->low, p->drop, p->drop_udata);
+    gn__timers_release(&p->timers);
     free(p->events);
     free(p);
 }
@@ -45,7 +45,7 @@ GN_EXPORT int gn_poller_open(gn_poller_t **out)
     gn_poller_t *p = aligned_alloc(_Alignof(gn_poller_t), sizeof(gn_poller_t));
     if (p == NULL)
         return -ENOMEM;
-    *p = (gn_poller_t){.fd = -1, .wake_fd = -1, .wake_wfd = -1};
+    *p = (gn_poller_t){.fd = -1, .wake_fd = -1, .wake_wfd = -1, .timers.free = UINT32_MAX};
     atomic_init(&p->wake_pending, 0);
     int rc = poller_alloc_parts(p);
     if (rc == 0)
@@ -206,13 +206,6 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Watches the queues for about GN__LINGER_NS while still holding the wake-up
  * flag, so producers keep skipping the eventfd; true when tasks arrived. A
  * producer that triggers again within that time (a stream of tasks slightly
@@ -229,7 +222,7 @@ static uint64_t mono_ns(void)
  * would have woken up. */
 static bool linger(const gn_poller_t *p)
 {
-    uint64_t end = mono_ns() + GN__LINGER_NS;
+    uint64_t end = gn__mono_ns() + GN__LINGER_NS;
     do {
         for (int i = 0; i < GN__LINGER_SPINS; i++)
             cpu_relax();
@@ -238,7 +231,7 @@ static bool linger(const gn_poller_t *p)
                 cpu_relax();
             return true;
         }
-    } while (mono_ns() < end);
+    } while (gn__mono_ns() < end);
     return false;
 }
 
@@ -342,8 +335,12 @@ static int poll_loop(gn_poller_t *p)
             if (rc != 0)
                 return rc;
         }
+        rc = gn__timers_run(p);
+        if (rc != 0)
+            return rc;
         resize_events(p);
-        rc = gn__backend_wait(p, !p->again);
+        rc = gn__backend_wait(p, p->again ? 0 : gn__timers_timeout(p));
+        gn__timers_clock_stale(&p->timers);
         if (rc != 0)
             return rc;
         if (p->again) {
@@ -361,6 +358,7 @@ GN_EXPORT int gn_poller_polling(gn_poller_t *p)
     if (p->polling)
         return -EBUSY;
     p->polling = true;
+    gn__timers_clock_stale(&p->timers);
     int rc = poll_loop(p);
     p->polling = false;
     return rc == GN_POLL_STOP ? 0 : rc;

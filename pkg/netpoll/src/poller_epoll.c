@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The public GN_IO_* bits are the epoll bits, so events pass through as is. */
@@ -81,17 +82,43 @@ int gn__backend_wake(gn_poller_t *p)
     }
 }
 
-int gn__backend_wait(gn_poller_t *p, bool block)
+/* epoll_pwait2 (Linux 5.11, glibc 2.35) takes a nanosecond timeout; without
+ * it the timeout is rounded up to whole milliseconds, so a timer fires up to
+ * 1 ms late but never early. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+#define GN__HAVE_PWAIT2 1
+#endif
+
+static int wait_timed(gn_poller_t *p, int64_t ns)
+{
+#ifdef GN__HAVE_PWAIT2
+    if (!p->wait_ms) {
+        struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+        int n = epoll_pwait2(p->fd, p->events, p->ev_cap, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        p->wait_ms = true; /* an older kernel: stay with milliseconds */
+    }
+#endif
+    int64_t ms = (ns + 999999) / 1000000;
+    return epoll_wait(p->fd, p->events, p->ev_cap, ms > INT32_MAX ? INT32_MAX : (int)ms);
+}
+
+int gn__backend_wait(gn_poller_t *p, int64_t timeout_ns)
 {
     for (;;) {
-        int n = epoll_wait(p->fd, p->events, p->ev_cap, block ? -1 : 0);
-        if (n > 0 || (n == 0 && !block)) {
-            p->ev_n = n;
+        int n = timeout_ns > 0 ? wait_timed(p, timeout_ns)
+                               : epoll_wait(p->fd, p->events, p->ev_cap, timeout_ns < 0 ? -1 : 0);
+        /* A timed wait that ends early (EINTR) returns no events: the timer
+         * phase finds nothing due and the next wait takes the rest. */
+        if (n >= 0 || (errno == EINTR && timeout_ns > 0)) {
+            p->ev_n = n > 0 ? n : 0;
             p->ev_next = 0;
-            return 0;
-        }
-        if (n < 0 && errno != EINTR)
+            if (n > 0 || timeout_ns >= 0)
+                return 0;
+        } else if (errno != EINTR) {
             return -errno;
+        }
     }
 }
 

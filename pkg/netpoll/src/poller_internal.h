@@ -50,6 +50,38 @@ typedef struct epoll_event gn__event_t;
 #define GN__LINGER_GATHER 64
 #endif
 
+/* One timer slot. Free slots are chained through pos. */
+typedef struct gn__timer_slot {
+    gn_timer_cb cb;
+    void *udata;
+    uint64_t period; /* 0: one-shot */
+    uint32_t gen;    /* bumped when the slot is freed: stale ids stop matching */
+    uint32_t pos;    /* heap index while live, next free slot while free */
+} gn__timer_slot_t;
+
+/* A heap entry carries its key, so sifting reads no slot. seq breaks ties
+ * between equal deadlines in insertion order (compared modulo 2^32). */
+typedef struct gn__timer_ent {
+    uint64_t when;
+    uint32_t seq;
+    uint32_t slot;
+} gn__timer_ent_t;
+
+/* The timers of a poller: a 4-ary min-heap of entries plus the slots the ids
+ * name (see timer.c). */
+typedef struct gn__timers {
+    gn__timer_ent_t *heap;
+    gn__timer_slot_t *slots;
+    uint32_t n;     /* live timers = heap entries */
+    uint32_t cap;   /* capacity of both arrays */
+    uint32_t used;  /* slots ever handed out (the rest are untouched) */
+    uint32_t free;  /* head of the free chain, UINT32_MAX when empty */
+    uint32_t seq;   /* next insertion number */
+    bool firing;    /* inside the timer phase */
+    bool now_valid; /* now was read since the last wait */
+    uint64_t now;   /* the cached clock (gn_poller_now) */
+} gn__timers_t;
+
 struct gn_poller {
     int fd;       /* epoll or kqueue fd */
     int wake_fd;  /* eventfd (epoll), read end of the wake pipe (kqueue without EVFILT_USER) */
@@ -69,7 +101,9 @@ struct gn_poller {
      * the round after it runs tasks, while the wake-up stays in flight. */
     bool again;
     bool polling; /* inside gn_poller_polling (re-entrancy and close guard) */
+    bool wait_ms; /* epoll_pwait2 is missing (or disabled): millisecond timeouts */
     uint64_t round;
+    gn__timers_t timers;
 
     /* Single-consumer task queues: the polling thread is their consumer
      * (gn_poller_close, which drops what is left, runs when polling is not). */
@@ -95,9 +129,23 @@ int gn__backend_mod(gn_poller_t *p, gn_poll_attachment_t *pa, bool r, bool w, bo
 int gn__backend_del(gn_poller_t *p, gn_poll_attachment_t *pa);
 /* Backend: one wake-up write (the caller holds the in-flight flag). */
 int gn__backend_wake(gn_poller_t *p);
-/* Backend: fills the batch; blocks until events arrive (EINTR retried), or
- * with block false only collects those already pending (maybe none). */
-int gn__backend_wait(gn_poller_t *p, bool block);
+/* Backend: fills the batch; with timeout_ns < 0 blocks until events arrive
+ * (EINTR retried), with 0 only collects those already pending (maybe none),
+ * otherwise waits at most about timeout_ns (never less, unless interrupted). */
+int gn__backend_wait(gn_poller_t *p, int64_t timeout_ns);
+
+/* Timers (timer.c): frees the arrays; fires the due timers (the timer
+ * phase), returning the first stopping code or 0; the wait's timeout for the
+ * earliest timer (-1: none, 0: one is due); marks the clock stale after a wait. */
+void gn__timers_release(gn__timers_t *t);
+int gn__timers_run(gn_poller_t *p);
+int64_t gn__timers_timeout(gn_poller_t *p);
+static inline void gn__timers_clock_stale(gn__timers_t *t)
+{
+    t->now_valid = false;
+}
+/* The monotonic clock in nanoseconds. */
+uint64_t gn__mono_ns(void);
 /* Backend: dispatches events[ev_next..ev_n); returns 0 when the batch is done,
  * or the stopping callback's code with ev_next past that event. */
 int gn__backend_dispatch(gn_poller_t *p);

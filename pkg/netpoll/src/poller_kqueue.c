@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 static int kev(gn_poller_t *p, struct kevent *ch, int n)
@@ -117,18 +118,22 @@ int gn__backend_wake(gn_poller_t *p)
 #endif
 }
 
-int gn__backend_wait(gn_poller_t *p, bool block)
+int gn__backend_wait(gn_poller_t *p, int64_t timeout_ns)
 {
-    static const struct timespec zero = {0, 0};
+    struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000),
+                          .tv_nsec = (long)(timeout_ns % 1000000000)};
     for (;;) {
-        int n = kevent(p->fd, NULL, 0, p->events, p->ev_cap, block ? NULL : &zero);
-        if (n > 0 || (n == 0 && !block)) {
-            p->ev_n = n;
+        int n = kevent(p->fd, NULL, 0, p->events, p->ev_cap, timeout_ns < 0 ? NULL : &ts);
+        /* A timed wait that ends early (EINTR) returns no events: the timer
+         * phase finds nothing due and the next wait takes the rest. */
+        if (n >= 0 || (errno == EINTR && timeout_ns > 0)) {
+            p->ev_n = n > 0 ? n : 0;
             p->ev_next = 0;
-            return 0;
-        }
-        if (n < 0 && errno != EINTR)
+            if (n > 0 || timeout_ns >= 0)
+                return 0;
+        } else if (errno != EINTR) {
             return -errno;
+        }
     }
 }
 

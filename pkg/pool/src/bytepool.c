@@ -99,9 +99,12 @@ static size_t class_size(unsigned c)
 
 /* Thread cache bound per class: CACHE_COUNT blocks, or as many as fit in the
  * whole GN_BYTES_CACHE_MAX for the classes from 256 KiB up (64 of 256 KiB, 16
- * of 1 MiB). A table: it is read on every put. */
+ * of 1 MiB). A table: it is read on every put. The cast is explicit because the
+ * branch not taken can exceed a byte (clang's -Wconstant-conversion looks at both);
+ * the branch taken never does (1u << 7 at most). */
 #define CAP(c)                                                                                     \
-    ((c) + MIN_SHIFT + 7 <= CACHE_SHIFT ? CACHE_COUNT : 1u << (CACHE_SHIFT - MIN_SHIFT - (c)))
+    ((uint8_t)((c) + MIN_SHIFT + 7 <= CACHE_SHIFT ? CACHE_COUNT                                    \
+                                                  : 1u << (CACHE_SHIFT - MIN_SHIFT - (c))))
 static const uint8_t cache_caps[NCLASS] = {CAP(0),  CAP(1),  CAP(2),  CAP(3),  CAP(4),
                                            CAP(5),  CAP(6),  CAP(7),  CAP(8),  CAP(9),
                                            CAP(10), CAP(11), CAP(12), CAP(13), CAP(14)};

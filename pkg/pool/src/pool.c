@@ -71,7 +71,8 @@ static int start_workers(gn_pool_t *p, unsigned n)
 
 static int check_options(const gn_pool_options_t *o)
 {
-    if (o->capacity > GN_POOL_MAX_CAP || o->queue_size > GN_POOL_MAX_QUEUE)
+    if (o->capacity > GN_POOL_MAX_CAP ||
+        (o->queue_size > GN_POOL_MAX_QUEUE && o->queue_size != GN_POOL_NO_QUEUE))
         return -EINVAL;
     return 0;
 }
@@ -93,14 +94,17 @@ int gn_pool_new(gn_pool_t **out, const gn_pool_options_t *opts)
     gn_pool_t *p = calloc(1, sizeof *p);
     if (p == NULL)
         return -ENOMEM;
-    p->qsize = o->queue_size != 0 ? o->queue_size : GN_POOL_DEFAULT_QUEUE;
+    p->cap = o->capacity != 0 ? o->capacity : online_cpus();
+    /* Without a waiting room a task waits only for an idle worker to take
+     * it, so no more than cap are ever queued. */
+    p->no_queue = o->queue_size == GN_POOL_NO_QUEUE;
+    p->qsize = p->no_queue ? p->cap : o->queue_size != 0 ? o->queue_size : GN_POOL_DEFAULT_QUEUE;
     p->ring = malloc(p->qsize * sizeof *p->ring);
     if (p->ring == NULL || init_sync(p) != 0) {
         free(p->ring);
         free(p);
         return -ENOMEM;
     }
-    p->cap = o->capacity != 0 ? o->capacity : online_cpus();
     p->expiry_ms = o->expiry_ms;
     p->max_blocking = o->max_blocking;
     p->nonblocking = o->nonblocking;
@@ -159,6 +163,15 @@ void gn_pool_free(gn_pool_t *p)
     destroy(p);
 }
 
+/* No room for one more task: the queue is full or, without a waiting room,
+ * every worker is spoken for and no other may start. Lock held. */
+static bool full(const gn_pool_t *p)
+{
+    if (p->queued == p->qsize)
+        return true;
+    return p->no_queue && p->queued >= p->idle && p->nworkers >= p->cap;
+}
+
 /* Waits for queue space, or says why not. Lock held. */
 static int wait_space(gn_pool_t *p)
 {
@@ -199,7 +212,7 @@ static int submit_locked(gn_pool_t *p, gn_pool_fn fn, void *arg)
     for (;;) {
         if (p->closed)
             return -ESHUTDOWN;
-        if (p->queued == p->qsize) {
+        if (full(p)) {
             int rc = wait_space(p);
             if (rc != 0)
                 return rc;
@@ -232,20 +245,45 @@ int gn_pool_submit(gn_pool_t *p, gn_pool_fn fn, void *arg)
     return rc;
 }
 
+/* A pool without a waiting room queues up to cap tasks (one per idle
+ * worker): its ring grows with the capacity, keeping the queued tasks in
+ * order. Lock held. */
+static int grow_ring(gn_pool_t *p, unsigned capacity)
+{
+    if (!p->no_queue || capacity <= p->qsize)
+        return 0;
+    gn__task_t *ring = malloc(capacity * sizeof *ring);
+    if (ring == NULL)
+        return -ENOMEM;
+    for (unsigned i = 0, at = p->head; i < p->queued; i++) {
+        ring[i] = p->ring[at];
+        at = at + 1 == p->qsize ? 0 : at + 1;
+    }
+    free(p->ring);
+    p->ring = ring;
+    p->head = 0;
+    p->qsize = capacity;
+    return 0;
+}
+
 int gn_pool_tune(gn_pool_t *p, unsigned capacity)
 {
     if (p == NULL || capacity == 0 || capacity > GN_POOL_MAX_CAP)
         return -EINVAL;
     pthread_mutex_lock(&p->lock);
-    if (p->closed) {
+    int rc = p->closed ? -ESHUTDOWN : grow_ring(p, capacity);
+    if (rc < 0) {
         pthread_mutex_unlock(&p->lock);
-        return -ESHUTDOWN;
+        return rc;
     }
     GN__ST(p->cap, capacity);
     /* Parked surplus workers must wake up to notice they should exit, and
-     * surplus ones waiting for a start to end must decide again. */
+     * surplus ones waiting for a start to end must decide again. Without a
+     * waiting room, a raised capacity is room for blocked submitters. */
     pthread_cond_broadcast(&p->work_cv);
     pthread_cond_broadcast(&p->start_cv);
+    if (p->no_queue)
+        pthread_cond_broadcast(&p->space_cv);
     unsigned want = p->queued > p->idle ? p->queued - p->idle : 0;
     unsigned room = capacity > p->nworkers ? capacity - p->nworkers : 0;
     /* A failed start is not an error of tune: later submits start workers. */

@@ -40,6 +40,7 @@ struct gn_pool {
     bool space_woken; /* waiting submitters were woken and have not waited again */
     unsigned expiry_ms, max_blocking;
     bool nonblocking, closed, is_default;
+    bool no_queue;      /* GN_POOL_NO_QUEUE: full whenever every worker is busy */
     gn__worker_t *dead; /* exited workers not joined yet */
 };
 

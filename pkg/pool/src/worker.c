@@ -147,6 +147,9 @@ static void leave(gn_pool_t *p, gn__worker_t *self)
     p->dead = self;
     if (p->nworkers == 0)
         pthread_cond_broadcast(&p->done_cv);
+    /* Without a waiting room, a worker gone is room to start another. */
+    if (p->no_queue && p->waiting > 0)
+        pthread_cond_broadcast(&p->space_cv);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -164,6 +167,10 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&p->lock);
         GN__ST(p->running, p->running - 1);
         GN__ST(p->idle, p->idle + 1);
+        /* Without a waiting room, a worker done with its task is the room a
+         * blocked submitter waits for. */
+        if (p->no_queue && p->waiting > 0)
+            pthread_cond_signal(&p->space_cv);
     }
     leave(p, start.self);
     return NULL;

@@ -27,6 +27,9 @@
  * the moment it is added until gn_poller_delete returns for it (closing the fd
  * is not enough: delete first, then close the fd and free the attachment).
  *
+ * Timers: gn_poller_timer_add arms one-shot and repeating timers that fire on
+ * the polling thread between rounds; the wait's timeout follows the earliest.
+ *
  * Stale events: a callback may delete (then close and free) any attachment,
  * including one whose event is still pending in the batch being dispatched;
  * gn_poller_delete invalidates such pending events, so they are never delivered.
@@ -42,6 +45,7 @@
 
 #include <gnet/queue.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef GN_EXPORT
@@ -112,9 +116,9 @@ typedef int (*gn_poll_cb)(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *u
  * until it is deleted. fd and callback may be changed only while it is not
  * registered; udata may be changed at any time on the polling thread. */
 typedef struct gn_poll_attachment {
-    int fd;
-    gn_poll_cb callback;
-    void *udata;
+    int fd;              /* the file descriptor to watch */
+    gn_poll_cb callback; /* called on the polling thread for each report */
+    void *udata;         /* passed to callback */
 } gn_poll_attachment_t;
 
 /* ---- poller -------------------------------------------------------------- */
@@ -213,7 +217,8 @@ GN_EXPORT int gn_poller_trigger(gn_poller_t *p, gn_priority_t prio, gn_task_fn f
  * GN_POLL_STOP (returns 0) or a negative errno (returns it). Each round: wait
  * (EINTR is retried), call the callback of every event of the batch, then run
  * the tasks (all high-priority ones queued when the task phase starts, then at
- * most GN_POLL_LOW_TASKS_PER_ROUND low-priority ones). When the task phase
+ * most GN_POLL_LOW_TASKS_PER_ROUND low-priority ones), then the due timers
+ * (see gn_poller_timer_add). When the task phase
  * empties the queues, the thread watches them for up to about 3 us (spinning,
  * the wake-up still in flight) before it blocks, so a steady stream of
  * triggers costs no eventfd write and no sleep per task; tasks that show up
@@ -237,11 +242,63 @@ GN_EXPORT int gn_poller_polling(gn_poller_t *p);
 GN_EXPORT int gn_poller_fd(const gn_poller_t *p);
 
 /* The number of the current round: 0 before the first wait, then incremented
- * each time a wait returns: a blocking wait that returned events, or the
- * non-blocking one the poller makes when tasks remain after a round. Useful
- * to group the callbacks and tasks of one round (metrics, tests). Polling
+ * each time a wait returns: a blocking wait that returned events or reached
+ * the earliest timer's deadline, or the non-blocking one the poller makes
+ * when tasks or due timers remain after a round. Useful to group the
+ * callbacks, tasks and timers of one round (metrics, tests). Polling
  * thread. Returns 0 when p is NULL. */
 GN_EXPORT uint64_t gn_poller_round(const gn_poller_t *p);
+
+/* ---- timers ---------------------------------------------------------------- */
+
+/* Names a timer: gn_poller_timer_add stores it, gn_poller_timer_cancel takes
+ * it. A slot index and that slot's generation, so an id whose timer fired
+ * (one-shot) or was cancelled is recognised as stale, even after its slot was
+ * reused (until the slot's 32-bit generation wraps). 0 never names a timer. */
+typedef uint64_t gn_timer_id_t;
+
+/* Called on the polling thread when a timer is due, with the timer's id and
+ * udata. Returns what an I/O callback does: 0, GN_POLL_STOP (gn_poller_polling
+ * returns 0 after it; due timers left fire when polling resumes) or a negative
+ * errno (gn_poller_polling returns it). It may add and cancel timers, its own
+ * included, and call anything an I/O callback may. */
+typedef int (*gn_timer_cb)(gn_poller_t *p, gn_timer_id_t id, void *udata);
+
+/* Arms a timer that calls cb(p, id, udata) delay_ns from now (gn_poller_now),
+ * then, when period_ns is non-zero, every period_ns after that (a repeating
+ * timer that fell behind skips the ticks it missed, it does not fire them in
+ * a burst). Timers fire in the timer phase, after each round's I/O callbacks
+ * and tasks and before the next wait, in deadline order, equal deadlines in
+ * the order they were added; none fires early. A timer added or re-armed by a
+ * timer callback fires in a later round at the earliest, so a callback that
+ * re-adds itself with delay 0 cannot keep the loop from I/O. The wait blocks
+ * no longer than the earliest timer (epoll_pwait2's nanosecond timeout where
+ * the kernel has it, else a millisecond timeout rounded up).
+ * Cost: no system call; O(log n) in the number n of live timers (a 4-ary
+ * heap), with an occasional doubling of the timer arrays. *id (if id is not
+ * NULL) receives the timer's id. Polling thread. Returns 0, -EINVAL (p or cb
+ * NULL) or -ENOMEM (nothing armed then; cb is never called). */
+GN_EXPORT int gn_poller_timer_add(gn_poller_t *p, uint64_t delay_ns, uint64_t period_ns,
+                                  gn_timer_cb cb, void *udata, gn_timer_id_t *id);
+
+/* Disarms a live timer: its callback is not called again. O(log n), no system
+ * call. From its own callback: a repeating timer is re-armed before its
+ * callback runs, so cancelling it there stops it; a one-shot timer has
+ * already fired then (-ENOENT). Polling thread. Returns 0, -EINVAL (p NULL)
+ * or -ENOENT (id names no live timer: 0, fired, cancelled, or unknown). */
+GN_EXPORT int gn_poller_timer_cancel(gn_poller_t *p, gn_timer_id_t id);
+
+/* The poller's clock, CLOCK_MONOTONIC in nanoseconds, as timers see it: read
+ * at most once per round, at the first use after the round's wait returned
+ * (a timer add, the timer phase, this call), so every timer added in one
+ * round counts from the same instant. Outside polling it is read at each
+ * call. Polling thread. Returns 0 when p is NULL. */
+GN_EXPORT uint64_t gn_poller_now(gn_poller_t *p);
+
+/* The number of live timers (armed and not yet fired or cancelled; a
+ * repeating timer stays live until cancelled). Polling thread. Returns 0 when
+ * p is NULL. */
+GN_EXPORT size_t gn_poller_timer_count(const gn_poller_t *p);
 
 #ifdef __cplusplus
 }

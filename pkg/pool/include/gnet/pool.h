@@ -31,6 +31,9 @@ extern "C" {
 #define GN_POOL_MAX_QUEUE (1u << 24)
 /* queue_size used when the option is 0. */
 #define GN_POOL_DEFAULT_QUEUE 4096u
+/* queue_size for a pool without a waiting room, as in ants: a task is accepted
+ * only when a worker can start it at once (see gn_pool_options_t). */
+#define GN_POOL_NO_QUEUE 0xFFFFFFFFu
 
 /* A task: fn(arg) runs once on some worker thread. */
 typedef void (*gn_pool_fn)(void *arg);
@@ -42,14 +45,20 @@ typedef struct gn_pool_options {
     unsigned capacity;
     /* Tasks accepted but not yet started, held in the shared queue while every
      * worker is busy. 0 = GN_POOL_DEFAULT_QUEUE. A submit finding the queue full
-     * waits (or fails, see nonblocking). */
+     * waits (or fails, see nonblocking).
+     * GN_POOL_NO_QUEUE: no waiting room (ants's behaviour). A task is accepted
+     * only when an idle worker takes it or another worker can be started; when
+     * all `capacity` workers are busy the pool counts as full, so a nonblocking
+     * submit returns -EAGAIN and a blocking one waits until a worker finishes
+     * its task. */
     unsigned queue_size;
     /* An idle worker exits after this many milliseconds without work. 0 = never. */
     unsigned expiry_ms;
     /* How many submitters may wait at once for queue space; one more gets
      * -EAGAIN. 0 = unlimited. Ignored when nonblocking. */
     unsigned max_blocking;
-    /* Submit fails with -EAGAIN instead of waiting when the queue is full. */
+    /* Submit fails with -EAGAIN instead of waiting when the queue is full (with
+     * GN_POOL_NO_QUEUE: when every worker is busy and capacity is reached). */
     bool nonblocking;
     /* Start all `capacity` workers in gn_pool_new instead of on demand. They still
      * expire after expiry_ms if it is set. */
@@ -60,8 +69,9 @@ typedef struct gn_pool_options {
 typedef struct gn_pool gn_pool_t;
 
 /* Creates a pool in *out with opts (NULL = defaults). Any thread.
- * Returns 0, -EINVAL (out NULL, capacity or queue_size above the maxima),
- * -ENOMEM, or -EAGAIN (prealloc could not start a thread). */
+ * Returns 0, -EINVAL (out NULL, capacity or queue_size above the maxima and
+ * not GN_POOL_NO_QUEUE), -ENOMEM, or -EAGAIN (prealloc could not start a
+ * thread). */
 GN_EXPORT int gn_pool_new(gn_pool_t **out, const gn_pool_options_t *opts);
 
 /* Releases the pool (as gn_pool_release with no timeout), waits for every worker
@@ -87,7 +97,9 @@ GN_EXPORT int gn_pool_submit(gn_pool_t *p, gn_pool_fn fn, void *arg);
 /* Changes the capacity at run time. Raising it starts workers for queued tasks
  * right away; lowering it makes surplus workers exit after their current task
  * (running tasks are never interrupted). Any thread.
- * Returns 0, -EINVAL (p NULL, capacity 0 or above GN_POOL_MAX_CAP), -ESHUTDOWN. */
+ * Returns 0, -EINVAL (p NULL, capacity 0 or above GN_POOL_MAX_CAP), -ESHUTDOWN,
+ * -ENOMEM (a GN_POOL_NO_QUEUE pool could not grow its hand-off slots to the
+ * new capacity; the capacity is unchanged). */
 GN_EXPORT int gn_pool_tune(gn_pool_t *p, unsigned capacity);
 
 /* Stops taking work: later submits and submitters waiting now get -ESHUTDOWN.
