@@ -400,6 +400,7 @@ START_TEST(test_many_drains)
 }
 END_TEST
 
+void add_close_tests(Suite *s);
 void add_close_tests(Suite *s)
 {
     TCase *tc = tcase_create("close");
