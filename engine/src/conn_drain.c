@@ -148,7 +148,8 @@ int gn__drainq_add(gn__loop_t *l, gn_conn_t *c)
     if (rc < 0)
         return rc;
     int64_t linger = (int64_t)l->eng->o.close_linger_ms * GN_MILLISECOND;
-    *at(q, q->len) = (gn__drain_entry_t){.slot = c->slot, .gen = c->gen, .deadline_ns = now_ns() + linger};
+    *at(q, q->len) =
+        (gn__drain_entry_t){.slot = c->slot, .gen = c->gen, .deadline_ns = now_ns() + linger};
     q->len++;
     q->live++;
     c->flags |= GN__C_DRAINING;
