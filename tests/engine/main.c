@@ -6,6 +6,7 @@ void add_conn_tests(Suite *s);
 void add_async_tests(Suite *s);
 void add_limit_tests(Suite *s);
 void add_close_tests(Suite *s);
+void add_large_tests(Suite *s);
 
 int main(void)
 {
@@ -15,5 +16,6 @@ int main(void)
     add_async_tests(s);
     add_limit_tests(s);
     add_close_tests(s);
+    add_large_tests(s);
     return gn_test_run(s);
 }

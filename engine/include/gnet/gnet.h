@@ -257,9 +257,15 @@ GN_EXPORT int gn_conn_local_addr(const gn_conn_t *c, gn_addr_t *out);
 
 /* ---- connection: reading (loop thread) ----------------------------------- *
  * The readable bytes are the connection's inbound ring followed by the bytes
- * of the current read (inside on_traffic). Bytes not consumed when on_traffic
- * returns are copied into the inbound ring. Pointers returned by next and
- * peek stay valid until the callback returns (and no later than on_close). */
+ * of the current read (inside on_traffic). With the ring empty (the common
+ * case) a read goes to the loop's shared buffer and on_traffic sees it in
+ * place; bytes not consumed when on_traffic returns are copied into the ring.
+ * With bytes already in the ring (an incomplete message), the next reads go
+ * straight after them in the ring, which is kept one contiguous run: peeking
+ * at everything buffered on every call, the usual parser pattern, costs
+ * O(bytes) for a message of any size and never copies. Pointers returned by
+ * next and peek stay valid until the callback returns (and no later than
+ * on_close). */
 
 /* Bytes readable now (ring + current read). */
 GN_EXPORT size_t gn_conn_inbound_buffered(const gn_conn_t *c);
