@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { A_WRITE, A_WAKE, A_CLOSE } async_kind_t;
+typedef enum { A_WRITE, A_WAKE, A_CLOSE, A_PAUSE, A_RESUME, A_BUFFERED } async_kind_t;
 
 typedef struct gn__async {
     gn_engine_t *eng;
@@ -46,6 +46,14 @@ static int run_op(gn__async_t *t, gn_conn_t **cp)
         gn__conn_mark_close(c, 0);
         gn__loop_run_closes(c->loop);
         *cp = NULL;
+        return 0;
+    case A_PAUSE:
+        return gn_conn_pause_read(c);
+    case A_RESUME:
+        return gn_conn_resume_read(c);
+    case A_BUFFERED: /* still wanted: not paused again, bytes still there */
+        if (!gn_conn_read_paused(c) && gn_ringbuf_buffered(&c->in) > 0)
+            gn__conn_traffic(c, 0);
         return 0;
     }
     return 0;
@@ -155,6 +163,23 @@ int gn_conn_async_wake(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *
 int gn_conn_async_close(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
 {
     return submit(eng, id, A_CLOSE, NULL, 0, NULL, cb, udata);
+}
+
+int gn_conn_async_pause_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
+{
+    return submit(eng, id, A_PAUSE, NULL, 0, NULL, cb, udata);
+}
+
+int gn_conn_async_resume_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
+{
+    return submit(eng, id, A_RESUME, NULL, 0, NULL, cb, udata);
+}
+
+/* On the loop thread: an on_traffic for the bytes c's inbound buffer holds,
+ * from a task, so that it never runs inside the caller's callback. */
+int gn__async_wake_buffered(gn_conn_t *c)
+{
+    return submit(c->loop->eng, gn_conn_id(c), A_BUFFERED, NULL, 0, NULL, NULL, NULL);
 }
 
 int gn_conn_async_write_owned(gn_engine_t *eng, gn_conn_id_t id, void *p, size_t n,

@@ -140,8 +140,12 @@ static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
     if (gn_is_write_event(ev))
         gn__conn_on_writable(c);
     if ((c->flags & GN__C_CLOSING) == 0 &&
-        (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0))
-        gn__conn_on_readable(c);
+        (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0)) {
+        if ((c->flags & GN__C_PAUSED) != 0)
+            gn__conn_paused_event(c, ev, flags);
+        else
+            gn__conn_on_readable(c);
+    }
     gn__loop_run_closes(l);
     return l->stopped ? GN_POLL_STOP : 0;
 }

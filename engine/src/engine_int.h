@@ -27,10 +27,13 @@ typedef struct gn_loop gn__loop_t;
 
 /* Connection flags. */
 enum {
-    GN__C_OUT_ARMED = 1u << 0, /* EPOLLOUT interest registered */
-    GN__C_CLOSING = 1u << 1,   /* close requested; runs after the current callback */
-    GN__C_CLOSED = 1u << 2,    /* on_close ran or is running: never write again */
-    GN__C_DRAINING = 1u << 3,  /* closing: not reading, sending the outbound buffer */
+    GN__C_OUT_ARMED = 1u << 0,  /* EPOLLOUT interest registered */
+    GN__C_CLOSING = 1u << 1,    /* close requested; runs after the current callback */
+    GN__C_CLOSED = 1u << 2,     /* on_close ran or is running: never write again */
+    GN__C_DRAINING = 1u << 3,   /* closing: not reading, sending the outbound buffer */
+    GN__C_PAUSED = 1u << 4,     /* gn_conn_pause_read: deliver no input */
+    GN__C_RD_QUIET = 1u << 5,   /* read interest registered edge-triggered (or none) */
+    GN__C_DRAIN_OWED = 1u << 6, /* output went above write_low_watermark: on_drain owed */
 };
 
 /* A connection. Lean on purpose: no addresses, buffers hold memory only while
@@ -272,6 +275,9 @@ void gn__conn_drain_io(gn_conn_t *c, gn_io_event_t ev, gn_io_flags_t flags);
 void gn__conn_finish(gn_conn_t *c, int err);
 void gn__loop_close_all(gn__loop_t *l, int err);
 
+/* conn_pause.c */
+void gn__conn_paused_event(gn_conn_t *c, gn_io_event_t ev, gn_io_flags_t flags);
+
 /* conn_drain.c */
 void gn__drainq_init(gn__drainq_t *q);
 int gn__drainq_add(gn__loop_t *l, gn_conn_t *c);
@@ -284,6 +290,7 @@ void gn__scratch_reset(gn__loop_t *l);
 
 /* conn_write.c */
 void gn__conn_on_writable(gn_conn_t *c);
+int gn__conn_update_interest(gn_conn_t *c);
 int gn__conn_flush_out(gn_conn_t *c);
 bool gn__conn_out_empty(const gn_conn_t *c);
 void gn__conn_out_release(gn_conn_t *c);
@@ -300,6 +307,7 @@ void gn__loop_timers_release(gn__loop_t *l);
 
 /* async.c */
 void gn__async_drop(gn_task_t *t);
+int gn__async_wake_buffered(gn_conn_t *c);
 bool gn__is_async_task(gn_task_fn fn);
 
 #define GN__LOG(eng, level, ...) GN_LOGF((eng)->log, level, __VA_ARGS__)

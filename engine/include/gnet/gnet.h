@@ -161,6 +161,12 @@ typedef struct gn_handler {
      * its previous value on entry (initially 1 s); a negative delay stops the
      * ticker. */
     gn_action_t (*on_tick)(gn_engine_t *eng, int64_t *delay_ns);
+    /* The outbound buffer, after holding more than write_low_watermark bytes,
+     * went down to it (to empty with the default 0): once per such drain, from
+     * the writable event that sent the bytes (never from inside a write or
+     * flush call). The place to resume a producer paused on the buffer's
+     * size. GN_CLOSE closes the connection. */
+    gn_action_t (*on_drain)(gn_conn_t *c);
     void *udata; /* the caller's pointer, returned by gn_engine_udata */
     /* On each loop's own thread: when it starts (before gn_engine_start
      * returns and before any of its connections opens) and when it ends
@@ -205,6 +211,9 @@ typedef struct gn_options {
      * left is dropped (on_close gets GN_ELINGER). Other negative values are
      * GN_EOPTION. */
     int close_linger_ms;
+    /* on_drain runs when the outbound buffer goes from above this many bytes
+     * down to it. 0 = when it empties. */
+    size_t write_low_watermark;
     /* Logging: logger wins (not owned; must outlive gn_run); else log_path
      * opens a file logger (owned by the engine); else the process default
      * logger. log_level applies to the logger the engine creates only. */
@@ -475,6 +484,32 @@ GN_EXPORT size_t gn_conn_outbound_buffered(const gn_conn_t *c);
  * Returns 0, GN_ECLOSED (already closing) or -EINVAL. */
 GN_EXPORT int gn_conn_close(gn_conn_t *c);
 
+/* ---- connection: backpressure (loop thread) ------------------------------ *
+ * A producer stops reading one connection while another's output is full,
+ * and a server stops reading a client that sends requests without reading
+ * the answers:
+ *
+ *     if (gn_conn_outbound_buffered(c) > HIGH_MARK) gn_conn_pause_read(c);
+ *     ... on_drain(c): gn_conn_resume_read(c);
+ *
+ * Interest changes only when the paused state changes. */
+
+/* Stops delivering input: no read and no on_traffic for new bytes until
+ * gn_conn_resume_read (the kernel's receive buffer fills and TCP flow control
+ * stops the peer). Output still flushes, errors and the peer's reset are
+ * still seen. Idempotent. Returns 0, GN_ECLOSED (closed or closing) or
+ * -EINVAL. */
+GN_EXPORT int gn_conn_pause_read(gn_conn_t *c);
+
+/* Reads again. When the inbound buffer already holds bytes, on_traffic runs
+ * for them soon after (from a loop task, not from inside this call), so
+ * input the handler left while paused is not stranded. Idempotent. Returns
+ * 0, GN_ECLOSED or -EINVAL. */
+GN_EXPORT int gn_conn_resume_read(gn_conn_t *c);
+
+/* True while reading is paused. */
+GN_EXPORT bool gn_conn_read_paused(const gn_conn_t *c);
+
 /* ---- connection: any thread ---------------------------------------------- *
  * These queue a task on the connection's loop and return at once. The task
  * looks the handle up on the loop thread; when it completes, cb (if not NULL)
@@ -516,6 +551,12 @@ GN_EXPORT int gn_conn_async_writev(gn_engine_t *eng, gn_conn_id_t id, const stru
 
 /* Calls on_traffic for the connection with no new bytes (gnet's Wake). */
 GN_EXPORT int gn_conn_async_wake(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata);
+
+/* gn_conn_pause_read / gn_conn_resume_read from any thread; cb gets (c, 0). */
+GN_EXPORT int gn_conn_async_pause_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb,
+                                       void *udata);
+GN_EXPORT int gn_conn_async_resume_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb,
+                                        void *udata);
 
 /* Closes the connection as gn_conn_close does (a drain first if output is
  * pending; on_close says how it ended). cb gets (NULL, 0) once the close has
