@@ -45,7 +45,7 @@
  * gn_strerror() describes all three.
  *
  * Not supported: UDP, the client side (dialing connections into a loop),
- * edge-triggered mode. Setting edge_triggered returns GN_EUNSUPPORTED.
+ * edge-triggered mode.
  */
 #ifndef GNET_GNET_H
 #define GNET_GNET_H
@@ -78,7 +78,7 @@ extern "C" {
 #define GN_EEOF               (-4006) /* the peer closed its side (read returned 0) */
 #define GN_EINBOUND_LIMIT     (-4007) /* unconsumed inbound bytes exceeded max_inbound */
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
-#define GN_EUNSUPPORTED       (-4009) /* feature not supported yet (edge_triggered) */
+#define GN_EUNSUPPORTED       (-4009) /* reserved: a feature the engine does not provide */
 #define GN_ELINGER            (-4010) /* a close dropped unsent outbound bytes (deadline, reset) */
 
 /* Text for an engine code, a GN_EADDR_* code or a negative errno; a generic
@@ -220,8 +220,8 @@ typedef struct gn_options {
     gn_logger_t *logger;
     const char *log_path;
     gn_log_level_t log_level;
-    bool edge_triggered;         /* not supported yet: GN_EUNSUPPORTED */
-    int edge_triggered_io_chunk; /* reserved for edge_triggered; must be >= 0 */
+    /* The names edge_triggered and edge_triggered_io_chunk (gnet's options)
+     * are reserved for an edge-triggered mode. */
 } gn_options_t;
 
 /* close_linger_ms: close without waiting for the outbound buffer to drain. */
@@ -299,7 +299,7 @@ GN_EXPORT int gn_engine_listener_addr(const gn_engine_t *eng, int i, gn_addr_t *
  * opts may be NULL. Blocks the calling thread (which runs the main reactor in
  * that topology). Returns 0 after a stop; on setup failure a negative code
  * and no callback has run: -EINVAL (h or addr NULL), GN_EOPTION,
- * GN_EUNSUPPORTED, a GN_EADDR_* code (malformed address),
+ * a GN_EADDR_* code (malformed address),
  * GN_EPROTO_UNSUPPORTED (udp), the -errno of bind/listen (-EADDRINUSE...),
  * -ENOMEM. If a loop thread cannot be started (after on_boot) the engine
  * stops as after gn_engine_stop and gn_run returns that -errno (-EAGAIN).
