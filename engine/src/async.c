@@ -62,7 +62,7 @@ static int run_op(gn__async_t *t, gn_conn_t **cp)
 static int async_task(void *arg)
 {
     gn__async_t *t = arg;
-    gn__loop_t *l = &t->eng->loops[t->id >> 56];
+    gn__loop_t *l = &t->eng->loops[gn__id_loop(t->id)];
     gn_conn_t *c = gn__conn_lookup(l, t->id);
     int err = c == NULL ? GN_ECLOSED : run_op(t, &c);
     release_owned(t);
@@ -107,7 +107,7 @@ static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const st
     }
     if (!gn__engine_enter(eng))
         return GN_ESHUTDOWN;
-    if ((int)(id >> 56) >= eng->nloops) {
+    if (gn__id_loop(id) >= (unsigned)eng->nloops) {
         gn__engine_leave(eng);
         return GN_ECLOSED;
     }
@@ -131,7 +131,7 @@ static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const st
     }
     /* One priority for every kind, so a close queued after writes from the
      * same thread runs after them. */
-    int rc = gn_poller_trigger(eng->loops[id >> 56].poller, GN_PRIO_LOW, async_task, t);
+    int rc = gn_poller_trigger(eng->loops[gn__id_loop(id)].poller, GN_PRIO_LOW, async_task, t);
     gn__engine_leave(eng);
     if (rc < 0)
         free(t); /* not release_owned: on failure the caller keeps its buffer */

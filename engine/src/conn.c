@@ -10,7 +10,7 @@ static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata);
 
 gn_conn_id_t gn__conn_make_id(int loop, uint32_t slot, uint32_t gen)
 {
-    return ((uint64_t)(unsigned)loop << 56) | ((uint64_t)slot << 32) | gen;
+    return gn__id_make(loop, slot, gen);
 }
 
 /* Takes a free slot, growing the table (by doubling) when none is left.
@@ -59,7 +59,7 @@ gn_conn_t *gn__conn_at(gn__loop_t *l, uint32_t slot, uint32_t gen)
 
 gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id)
 {
-    gn_conn_t *c = gn__conn_at(l, (uint32_t)(id >> 32) & (GN__MAX_SLOTS - 1), (uint32_t)id);
+    gn_conn_t *c = gn__conn_at(l, gn__id_slot(id), gn__id_gen(id));
     if (c == NULL || (c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
         return NULL;
     return c;

@@ -25,6 +25,32 @@
 
 typedef struct gn_loop gn__loop_t;
 
+/* The layout of a gn_conn_id_t, named once: loop index in bits 56..63, slot
+ * in bits 32..55 (GN__SLOT_BITS), generation in bits 0..31. */
+#define GN__ID_LOOP_SHIFT 56
+#define GN__ID_SLOT_SHIFT 32
+
+static inline gn_conn_id_t gn__id_make(int loop, uint32_t slot, uint32_t gen)
+{
+    return ((uint64_t)(unsigned)loop << GN__ID_LOOP_SHIFT) | ((uint64_t)slot << GN__ID_SLOT_SHIFT) |
+           gen;
+}
+
+static inline unsigned gn__id_loop(gn_conn_id_t id)
+{
+    return (unsigned)(id >> GN__ID_LOOP_SHIFT);
+}
+
+static inline uint32_t gn__id_slot(gn_conn_id_t id)
+{
+    return (uint32_t)(id >> GN__ID_SLOT_SHIFT) & (GN__MAX_SLOTS - 1);
+}
+
+static inline uint32_t gn__id_gen(gn_conn_id_t id)
+{
+    return (uint32_t)id;
+}
+
 /* Connection flags. */
 enum {
     GN__C_OUT_ARMED = 1u << 0,  /* EPOLLOUT interest registered */
