@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* The outbound buffer exists only while it holds bytes: an idle connection
@@ -139,21 +140,28 @@ bool gn__conn_out_empty(const gn_conn_t *c)
     return out_empty(c);
 }
 
-/* Queues the bytes of iov after the first `skip` ones. */
+/* Queues the bytes of iov after the first `skip` ones, all or nothing, with
+ * gn_mixbuf_writev (one placement decision for the whole remainder). */
 static int buffer_rest(gn_conn_t *c, const struct iovec *iov, int iovcnt, size_t skip)
 {
-    for (int i = 0; i < iovcnt; i++) {
-        size_t len = iov[i].iov_len;
-        if (skip >= len) {
-            skip -= len;
-            continue;
-        }
-        int rc = gn_mixbuf_write(c->out, (const unsigned char *)iov[i].iov_base + skip, len - skip);
-        if (rc < 0)
-            return rc;
-        skip = 0;
-    }
-    return 0;
+    int i = 0;
+    while (i < iovcnt && skip >= iov[i].iov_len)
+        skip -= iov[i++].iov_len;
+    if (skip == 0)
+        return gn_mixbuf_writev(c->out, iov + i, iovcnt - i);
+    /* The first entry was sent in part: a copy of the rest with it trimmed. */
+    struct iovec small[16];
+    int n = iovcnt - i;
+    struct iovec *v = n <= 16 ? small : malloc((size_t)n * sizeof *v);
+    if (v == NULL)
+        return -ENOMEM;
+    memcpy(v, iov + i, (size_t)n * sizeof *v);
+    v[0].iov_base = (unsigned char *)v[0].iov_base + skip;
+    v[0].iov_len -= skip;
+    int rc = gn_mixbuf_writev(c->out, v, n);
+    if (v != small)
+        free(v);
+    return rc;
 }
 
 static ssize_t fail(gn_conn_t *c, int err)
