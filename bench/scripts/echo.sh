@@ -135,7 +135,10 @@ for setting in $settings; do
         for ((r = 1; r <= rounds; r++)); do
             for ((i = 0; i < ${#cmds[@]}; i++)); do
                 line=$(run_one "$c" "$s" "$p" "${cmds[i]}")
-                echo "round=$r ${names[i]} ${line:-FAILED}"
+                flag=
+                [ -n "$line" ] && awk -v c="$(kv cli_cpu "$line")" 'BEGIN { exit !(c >= 0.9) }' &&
+                    flag=" [client-saturated]"
+                echo "round=$r ${names[i]} ${line:-FAILED}$flag"
                 [ -n "$line" ] || { status=1; continue; }
                 [ "$(kv errors "$line")" = 0 ] || status=1
                 printf '%s,%s,%s,%s,%s' "$c" "$s" "$p" "$r" "${names[i]}" >>"$runs_csv"
