@@ -7,7 +7,7 @@ GN_MAN_PAGES := $(foreach l,$(LIBS),$(BUILD)/man/man3/$($(l)_NAME).3)
 define GN_MAN_PAGE
 $(BUILD)/man/man3/$($(1)_NAME).3: $($(1)_HEADERS) $($(1)_DIR)/$($(1)_NAME).pc.in mk/man.sh Makefile
 	@mkdir -p $$(@D)
-	$$(call gn_say,GEN,$$@)sh mk/man.sh $($(1)_NAME) $(VERSION) $($(1)_DIR)/$($(1)_NAME).pc.in \
+	$$(call gn_say,GEN,$$@)GN_MAN_ALL='$$(foreach l,$$(LIBS),$$($$(l)_NAME))' sh mk/man.sh $($(1)_NAME) $(VERSION) $($(1)_DIR)/$($(1)_NAME).pc.in \
 	    $($(1)_HEADERS) > $$@.tmp && mv $$@.tmp $$@
 endef
 $(foreach l,$(LIBS),$(eval $(call GN_MAN_PAGE,$(l))))

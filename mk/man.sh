@@ -105,12 +105,11 @@ Functions that can fail return 0 (or a non-negative count) on success and a
 negative errno value (\\-EINVAL, \\-ENOMEM, \\-EAGAIN, ...) or a named gnet-c code on
 failure; errno is not used to report errors. Each entry above lists its codes.
 .SH SEE ALSO
-.BR gnet (3),
-.BR gnet-buffer (3),
-.BR gnet-logging (3),
-.BR gnet-netpoll (3),
-.BR gnet-pool (3),
-.BR gnet-queue (3),
-.BR gnet-socket (3);
+EOF2
+# GN_MAN_ALL: every library's name (from mk/man.mk), so the list needs no upkeep.
+for other in $(printf '%s\n' ${GN_MAN_ALL:-} | sort); do
+    [ "$other" = "$name" ] || echo ".BR $other (3),"
+done
+cat <<EOF2
 the API reference from \\fImake docs\\fP and the README of the source tree.
 EOF2
