@@ -74,7 +74,7 @@ extern "C" {
 #define GN_ECLOSED            (-4002) /* the connection is closed (or the handle is stale) */
 #define GN_ESHUTDOWN          (-4003) /* the engine is shutting down */
 #define GN_ESTOPPED           (-4004) /* gn_engine_stop was already called */
-#define GN_ESHORTBUF          (-4005) /* fewer bytes buffered than asked for; none consumed */
+#define GN_ESHORTBUF          (-4005) /* reserved: fewer bytes buffered than asked for */
 #define GN_EEOF               (-4006) /* the peer closed its side (read returned 0) */
 #define GN_EINBOUND_LIMIT     (-4007) /* unconsumed inbound bytes exceeded max_inbound */
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
@@ -426,12 +426,12 @@ GN_EXPORT int gn_conn_local_addr(const gn_conn_t *c, gn_addr_t *out);
 GN_EXPORT size_t gn_conn_inbound_buffered(const gn_conn_t *c);
 
 /* Consumes the next n bytes (all of them with n == SIZE_MAX) and returns a
- * contiguous pointer to them, storing their count in *len (len may be NULL).
- * Zero-copy when the bytes are contiguous, else copied into loop scratch.
- * Returns NULL with *len = 0 when fewer than n bytes are buffered
- * (GN_ESHORTBUF: nothing consumed), on c NULL, or when out of memory (nothing
- * consumed). With nothing buffered and n == SIZE_MAX it returns a non-NULL
- * pointer and *len = 0. */
+ * pointer to them, storing their count in *len (len may be NULL). Never a
+ * copy: the readable bytes are always one contiguous run (see above).
+ * Returns NULL with *len = 0, consuming nothing, in two cases only: c is
+ * NULL, or fewer than n bytes are buffered (gn_conn_inbound_buffered says
+ * how many are). With nothing buffered and n == SIZE_MAX it returns a
+ * non-NULL pointer and *len = 0. */
 GN_EXPORT const void *gn_conn_next(gn_conn_t *c, size_t n, size_t *len);
 
 /* As gn_conn_next, without consuming. */
