@@ -107,6 +107,7 @@ int gn__conn_open(gn__loop_t *l, int fd)
         return rc;
     }
     l->slots[slot].conn = c;
+    gn__idle_open(c);
     if (eng->h.on_open != NULL)
         gn__apply_action(eng, c, eng->h.on_open(c));
     return 0;
@@ -150,6 +151,7 @@ void gn__conn_close_now(gn_conn_t *c, int err)
             gn__engine_request_stop(eng);
         gn__scratch_reset(l); /* on_close may have peeked a wrapped ring */
     }
+    gn__idle_close(c);
     close(c->pa.fd);
     gn_ringbuf_release(&c->in);
     gn__conn_out_release(c);
@@ -179,8 +181,10 @@ static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
     if (gn_is_write_event(ev))
         gn__conn_on_writable(c);
     if ((c->flags & GN__C_CLOSING) == 0 &&
-        (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0))
+        (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0)) {
+        gn__idle_touch(c);
         gn__conn_on_readable(c);
+    }
     gn__loop_run_closes(l);
     return l->stopped ? GN_POLL_STOP : 0;
 }

@@ -69,6 +69,8 @@ int gn__options_resolve(const gn_options_t *in, gn_options_t *out, gn_logger_t *
         return bad(log, "lb", out->lb);
     if (out->log_level < GN_LOG_DEBUG || out->log_level > GN_LOG_FATAL)
         return bad(log, "log_level", out->log_level);
+    if (out->idle_timeout_ms < 0)
+        return bad(log, "idle_timeout_ms", out->idle_timeout_ms);
     if (out->edge_triggered_io_chunk < 0)
         return bad(log, "edge_triggered_io_chunk", out->edge_triggered_io_chunk);
     if (out->edge_triggered) {

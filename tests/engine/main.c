@@ -7,6 +7,7 @@ void add_async_tests(Suite *s);
 void add_limit_tests(Suite *s);
 void add_lifecycle_tests(Suite *s);
 void add_loop_tests(Suite *s);
+void add_idle_tests(Suite *s);
 
 int main(void)
 {
@@ -17,5 +18,6 @@ int main(void)
     add_limit_tests(s);
     add_lifecycle_tests(s);
     add_loop_tests(s);
+    add_idle_tests(s);
     return gn_test_run(s);
 }

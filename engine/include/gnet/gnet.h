@@ -79,6 +79,7 @@ extern "C" {
 #define GN_EINBOUND_LIMIT     (-4007) /* unconsumed inbound bytes exceeded max_inbound */
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
 #define GN_EUNSUPPORTED       (-4009) /* feature not supported yet (edge_triggered) */
+#define GN_EIDLE_TIMEOUT      (-4011) /* no inbound bytes for the idle timeout */
 
 /* Text for an engine code, a GN_EADDR_* code or a negative errno; a generic
  * text for anything else. Static string. Any thread. */
@@ -142,7 +143,8 @@ typedef struct gn_handler {
     gn_action_t (*on_open)(gn_conn_t *c);
     /* The connection is closing: err is 0 for a local close (GN_CLOSE,
      * gn_conn_close), GN_EEOF when the peer closed, GN_ESHUTDOWN when the
-     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, or the negative
+     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, GN_EIDLE_TIMEOUT
+     * (idle_timeout_ms, gn_conn_set_idle_timeout), or the negative
      * errno of a failed read or write (-ECONNRESET, -EPIPE...). The fd is still
      * open; writes fail with GN_ECLOSED. GN_CLOSE is meaningless here. */
     gn_action_t (*on_close)(gn_conn_t *c, int err);
@@ -201,6 +203,10 @@ typedef struct gn_options {
     gn_log_level_t log_level;
     bool edge_triggered;         /* not supported yet: GN_EUNSUPPORTED */
     int edge_triggered_io_chunk; /* reserved for edge_triggered; must be >= 0 */
+    /* Closes a connection that received no byte for this many milliseconds
+     * (on_close with GN_EIDLE_TIMEOUT); 0 = never. Per connection:
+     * gn_conn_set_idle_timeout. 0..2^31-1. */
+    int idle_timeout_ms;
 } gn_options_t;
 
 /* ---- engine -------------------------------------------------------------- *
@@ -433,6 +439,16 @@ GN_EXPORT ssize_t gn_conn_writev(gn_conn_t *c, const struct iovec *iov, int iovc
  * is writable). Returns 0 (sent, or the socket is full), GN_ECLOSED, or the
  * -errno of the socket (the connection then closes after the callback). */
 GN_EXPORT int gn_conn_flush(gn_conn_t *c);
+
+/* Sets the connection's idle timeout: with no inbound byte for ms
+ * milliseconds it is closed with GN_EIDLE_TIMEOUT (0 turns it off). The
+ * count starts now. Reads only store a timestamp (the poller's clock, read
+ * once per round): no system call, no timer operation per read; the timer
+ * (one gnet-netpoll timer, O(log n)) fires at the deadline and re-arms for
+ * what is left when bytes came meanwhile, so the close happens up to 1 ms
+ * after the exact deadline. Returns 0, -EINVAL (c NULL, ms negative),
+ * GN_ECLOSED or -ENOMEM (the timeout is then off). */
+GN_EXPORT int gn_conn_set_idle_timeout(gn_conn_t *c, int ms);
 
 /* Bytes waiting in the outbound buffer. */
 GN_EXPORT size_t gn_conn_outbound_buffered(const gn_conn_t *c);
