@@ -158,11 +158,12 @@ typedef struct gn_handler {
      * ticker. */
     gn_action_t (*on_tick)(gn_engine_t *eng, int64_t *delay_ns);
     void *udata; /* the caller's pointer, returned by gn_engine_udata */
-    /* On each loop's own thread: when it starts (before gn_engine_start
-     * returns and before any of its connections opens) and when it ends
-     * (after its last on_close). For per-loop state without thread-locals:
-     * gn_loop_set_udata. A GN_SHUTDOWN from on_loop_start stops the engine. */
+    /* On each loop's own thread when it starts: before gn_engine_start
+     * returns and before any of its connections opens. For per-loop state
+     * without thread-locals: gn_loop_set_udata. GN_SHUTDOWN stops the engine. */
     gn_action_t (*on_loop_start)(gn_loop_t *loop);
+    /* On each loop's own thread when it ends, after its last on_close: the
+     * place to free what on_loop_start set up. */
     void (*on_loop_stop)(gn_loop_t *loop);
 } gn_handler_t;
 
