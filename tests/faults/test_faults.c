@@ -213,10 +213,8 @@ static void srv_reset(int mode, int loops)
     memset(&F, 0, sizeof F);
     F.pool = pool;
     F.mode = mode;
-    F.h = (gn_handler_t){.on_boot = on_boot,
-                         .on_open = on_open,
-                         .on_close = on_close,
-                         .on_traffic = on_traffic};
+    F.h = (gn_handler_t){
+        .on_boot = on_boot, .on_open = on_open, .on_close = on_close, .on_traffic = on_traffic};
     F.o.num_event_loop = loops;
     F.o.socket_send_buffer = mode == M_BIG ? 4096 : 0;
 }
