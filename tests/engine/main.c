@@ -5,6 +5,9 @@ void add_echo_tests(Suite *s);
 void add_conn_tests(Suite *s);
 void add_async_tests(Suite *s);
 void add_limit_tests(Suite *s);
+void add_close_tests(Suite *s);
+void add_large_tests(Suite *s);
+void add_backpressure_tests(Suite *s);
 void add_lifecycle_tests(Suite *s);
 void add_loop_tests(Suite *s);
 
@@ -15,6 +18,9 @@ int main(void)
     add_conn_tests(s);
     add_async_tests(s);
     add_limit_tests(s);
+    add_close_tests(s);
+    add_large_tests(s);
+    add_backpressure_tests(s);
     add_lifecycle_tests(s);
     add_loop_tests(s);
     return gn_test_run(s);
