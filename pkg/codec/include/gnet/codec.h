@@ -179,6 +179,8 @@ GN_EXPORT void gn_codec_release(gn_codec_t *c);
 
 /* ---- decoding -------------------------------------------------------------- */
 
+/* One decoded frame: a view of its bytes (how long it stays valid is said at the
+ * top) and how much input the call consumed. */
 typedef struct gn_codec_frame {
     const void *data; /* the frame's bytes (delimiter stripped or kept, header stripped) */
     size_t len;       /* their count */
