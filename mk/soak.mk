@@ -8,7 +8,7 @@
 SOAK_SECONDS ?= 60
 SOAK_RSS_KB ?= 1024
 SOAK_FDS ?= 16
-SOAK_BIN := $(BUILD)/tests/soak
+SOAK_BIN := $(BUILD)/tests/test-soak
 
 $(SOAK_BIN): tests/soak/soak.c $(ALL_ARCHIVES)
 	@mkdir -p $(@D)

@@ -12,6 +12,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 fi
 VG=(valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite)
-make -j2 build/tests/soak build/tests/test-faults
-"${VG[@]}" build/tests/soak 20 build/soak-valgrind.csv 1000000000 1000000
+make -j2 build/tests/test-soak build/tests/test-faults
+"${VG[@]}" build/tests/test-soak 20 build/soak-valgrind.csv 1000000000 1000000
 CK_RUN_CASE=accept "${VG[@]}" --trace-children=yes build/tests/test-faults
