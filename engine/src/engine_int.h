@@ -240,6 +240,8 @@ int gn__engine_trigger(gn_engine_t *eng, gn_poller_t *p, gn_priority_t prio, gn_
                        void *arg);
 void gn__engine_request_stop(gn_engine_t *eng);
 int gn__main_stop_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata);
+/* Main reactor thread, before it polls: 0 or -ENOMEM. */
+int gn__engine_prealloc_loop_stops(gn_engine_t *eng);
 void gn__engine_send_loop_stops(gn_engine_t *eng);
 
 /* engine_lifecycle.c: loop threads report in and out. */
