@@ -192,3 +192,22 @@ int gn_codec_decode(gn_codec_t *c, const void *p, size_t n, gn_codec_frame_t *f)
     gn__view_t v = {.iov = &iov, .cnt = 1, .total = n};
     return gn__codec_decode_view(c, &v, f);
 }
+
+int gn_codec_decode_iov(gn_codec_t *c, const struct iovec *iov, int iovcnt, gn_codec_frame_t *f)
+{
+    if (f != NULL)
+        no_frame(f, 0, 0);
+    if (c == NULL || f == NULL || iovcnt < 0 || (iov == NULL && iovcnt > 0) ||
+        c->kind == GN__CODEC_NONE)
+        return -EINVAL;
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if ((iov[i].iov_base == NULL && iov[i].iov_len > 0) || iov[i].iov_len > SIZE_MAX - total)
+            return -EINVAL;
+        total += iov[i].iov_len;
+    }
+    static const struct iovec empty = {0};
+    gn__view_t v = {
+        .iov = iovcnt > 0 ? iov : &empty, .cnt = iovcnt > 0 ? iovcnt : 1, .total = total};
+    return gn__codec_decode_view(c, &v, f);
+}
