@@ -111,11 +111,6 @@ endif
 bench: $(foreach l,$(LIBS),$($(l)_BENCH))
 	@set -e; for b in $^; do echo "== $$b"; $$b; done
 
-# Engine echo server against the peer servers of ../shared/bench, interleaved
-# (see mk/bench-echo.sh; ECHO_ARGS="-c 1000 -s 4096 -p 16" changes the load).
-bench-echo: $(BUILD)/examples/echo
-	bash mk/bench-echo.sh $(BUILD) $(ECHO_ARGS)
-
 demo: $(DEMO_CMD)
 	$(DEMO_CMD)
 
@@ -134,5 +129,5 @@ format-check:
 clean:
 	rm -rf build build-*
 
-.PHONY: all libs examples benches test check need-check bench bench-echo demo format format-check clean
+.PHONY: all libs examples benches test check need-check bench demo format format-check clean
 .SECONDARY:

@@ -4,7 +4,7 @@
  *
  * -p PORT listens on 127.0.0.1:PORT, -u PATH on a unix socket, -a any address;
  * -t N runs N loops, -m one per CPU; -r gives each loop its own SO_REUSEPORT
- * listener. Follows the peer-server rules of shared/bench/README.md: it is the
+ * listener. Follows the peer-server rules of bench/peers/peer.h: it is the
  * server process itself, raises RLIMIT_NOFILE, sets TCP_NODELAY (the engine's
  * default), never dies of SIGPIPE (the engine uses MSG_NOSIGNAL). */
 #ifndef _GNU_SOURCE

@@ -6,7 +6,6 @@
 #help test, check         build and run every Check suite; test-<lib> for one
 #help test SAN=address,undefined   the suites under ASan+UBSan (SAN=thread: TSan)
 #help bench               build and run every benchmark; bench-<lib> for one
-#help bench-echo          the engine echo server against ../shared/bench peers (ECHO_ARGS=...)
 #help demo                build and run the echo demo
 #help install             headers, libraries, pkg-config and CMake files (PREFIX, DESTDIR)
 #help uninstall           remove what install put there (same PREFIX, DESTDIR)

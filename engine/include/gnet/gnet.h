@@ -82,7 +82,9 @@ GN_EXPORT const char *gn_strerror(int err);
 
 /* ---- types --------------------------------------------------------------- */
 
+/* An engine: its loops, listeners and options. Opaque; created by gn_run. */
 typedef struct gn_engine gn_engine_t;
+/* A connection, owned by its loop. Opaque; valid until on_close returns. */
 typedef struct gn_conn gn_conn_t;
 
 /* A connection handle, usable from any thread: loop index (8 bits), slot in
@@ -143,7 +145,7 @@ typedef struct gn_handler {
      * its previous value on entry (initially 1 s); a negative delay stops the
      * ticker. */
     gn_action_t (*on_tick)(gn_engine_t *eng, int64_t *delay_ns);
-    void *udata;
+    void *udata; /* the caller's pointer, returned by gn_engine_udata */
 } gn_handler_t;
 
 /* Options. A zeroed struct (or NULL) means gnet's defaults. Values out of
@@ -166,9 +168,9 @@ typedef struct gn_options {
     int tcp_keepalive_s;       /* SO_KEEPALIVE idle seconds on accepted TCP sockets; 0 = off */
     int tcp_keepalive_intvl_s; /* probe interval; 0 = kernel default (needs tcp_keepalive_s) */
     int tcp_keepalive_cnt;     /* probe count; 0 = kernel default */
-    gn_nodelay_t tcp_nodelay;
-    int socket_recv_buffer; /* SO_RCVBUF of accepted sockets; 0 = kernel default */
-    int socket_send_buffer; /* SO_SNDBUF of accepted sockets; 0 = kernel default */
+    gn_nodelay_t tcp_nodelay;  /* TCP_NODELAY on accepted TCP sockets (see gn_nodelay_t) */
+    int socket_recv_buffer;    /* SO_RCVBUF of accepted sockets; 0 = kernel default */
+    int socket_send_buffer;    /* SO_SNDBUF of accepted sockets; 0 = kernel default */
     /* Unconsumed inbound bytes a connection may hold; more closes it with
      * GN_EINBOUND_LIMIT. 0 = unlimited. */
     size_t max_inbound;
@@ -309,6 +311,8 @@ GN_EXPORT int gn_conn_close(gn_conn_t *c);
  * related (A's async_write, then A signals B, then B's async_close may run
  * the close first: the write's cb then gets GN_ECLOSED). To order such
  * calls, make them from one thread, or make the second from the first's cb. */
+/* Completion of an async call, on the connection's loop thread: c is the
+ * connection (NULL when it is gone), err 0 or the error (see above). */
 typedef void (*gn_async_cb)(gn_conn_t *c, int err, void *udata);
 
 /* Writes a copy of n bytes of p (the caller may reuse p at once). Returns 0,

@@ -20,6 +20,7 @@
 extern "C" {
 #endif
 
+/* The allocator's three functions, with the contracts of malloc, realloc, free. */
 typedef void *(*gn_malloc_fn)(size_t size);
 typedef void *(*gn_realloc_fn)(void *ptr, size_t size);
 typedef void (*gn_free_fn)(void *ptr);

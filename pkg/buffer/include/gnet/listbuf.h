@@ -58,6 +58,7 @@ typedef struct gn_listbuf {
     size_t nodes;             /* private: blocks in the list */
 } gn_listbuf_t;
 
+/* Static initialiser: an empty buffer, the same as after gn_listbuf_init(). */
 #define GN_LISTBUF_INIT                                                                            \
     {                                                                                              \
         0                                                                                          \

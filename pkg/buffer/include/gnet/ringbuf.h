@@ -57,6 +57,7 @@ typedef struct gn_ringbuf {
     unsigned flags;     /* private: GN__RINGBUF_ELASTIC */
 } gn_ringbuf_t;
 
+/* Static initialiser: an empty ring that allocates nothing yet. */
 #define GN_RINGBUF_INIT                                                                            \
     {                                                                                              \
         0                                                                                          \

@@ -227,6 +227,7 @@ static inline bool gn_logger_enabled(gn_logger_t *logger, gn_log_level_t level)
             (void)gn_logf(gn_log_l_, gn_log_lv_, __FILE__, __LINE__, __VA_ARGS__);                 \
     } while (0)
 
+/* GN_LOGF at a fixed level: GN_LOG_INFOF(log, "listening on %s", url). */
 #define GN_LOG_DEBUGF(logger, ...) GN_LOGF(logger, GN_LOG_DEBUG, __VA_ARGS__)
 #define GN_LOG_INFOF(logger, ...)  GN_LOGF(logger, GN_LOG_INFO, __VA_ARGS__)
 #define GN_LOG_WARNF(logger, ...)  GN_LOGF(logger, GN_LOG_WARN, __VA_ARGS__)

@@ -116,9 +116,9 @@ typedef int (*gn_poll_cb)(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *u
  * until it is deleted. fd and callback may be changed only while it is not
  * registered; udata may be changed at any time on the polling thread. */
 typedef struct gn_poll_attachment {
-    int fd;
-    gn_poll_cb callback;
-    void *udata;
+    int fd;              /* the file descriptor to watch */
+    gn_poll_cb callback; /* called on the polling thread for each report */
+    void *udata;         /* passed to callback */
 } gn_poll_attachment_t;
 
 /* ---- poller -------------------------------------------------------------- */

@@ -39,6 +39,8 @@
 extern "C" {
 #endif
 
+/* Smallest class, largest class (larger requests go to malloc), and the size of
+ * the header in front of every block. */
 #define GN_BYTES_MIN    64u
 #define GN_BYTES_MAX    (1024u * 1024u)
 #define GN_BYTES_HEADER 16u

@@ -115,9 +115,10 @@ GN_EXPORT void gn_queue_thread_exit(void);
 /* A task is a function and its argument. What the return value means is up to
  * the consumer (the poller uses it as a stop code). */
 typedef int (*gn_task_fn)(void *arg);
+/* A queued task: fn(arg), copied into the queue's node. */
 typedef struct gn_task {
-    gn_task_fn fn;
-    void *arg;
+    gn_task_fn fn; /* the function to run */
+    void *arg;     /* its argument */
 } gn_task_t;
 
 /* An MPMC FIFO of tasks that stores {fn, arg} inside its own recycled nodes, so

@@ -63,26 +63,27 @@ GN_EXPORT const char *gn_socket_strerror(int err);
 
 /* ---- addresses ----------------------------------------------------------- */
 
+/* The scheme of an address URL (tcp://, tcp4://, ... unix://). */
 typedef enum gn_network {
     GN_NET_NONE = 0, /* zeroed / invalid */
     GN_NET_TCP,      /* tcp: IPv4 or IPv6; the wildcard is dual-stack :: */
-    GN_NET_TCP4,
-    GN_NET_TCP6, /* IPv6 only (IPV6_V6ONLY on) */
-    GN_NET_UDP,
-    GN_NET_UDP4,
-    GN_NET_UDP6,
-    GN_NET_UNIX /* stream unix-domain socket */
+    GN_NET_TCP4,     /* tcp4: IPv4 only */
+    GN_NET_TCP6,     /* IPv6 only (IPV6_V6ONLY on) */
+    GN_NET_UDP,      /* udp: IPv4 or IPv6 */
+    GN_NET_UDP4,     /* udp4: IPv4 only */
+    GN_NET_UDP6,     /* udp6: IPv6 only */
+    GN_NET_UNIX      /* stream unix-domain socket */
 } gn_network_t;
 
 /* A parsed socket address: everything socket(2), bind(2) and connect(2) need.
  * A plain value: copy it freely; it owns no memory. */
 typedef struct gn_addr {
-    gn_network_t network;
-    int family;    /* AF_INET, AF_INET6 or AF_UNIX */
-    int socktype;  /* SOCK_STREAM or SOCK_DGRAM */
-    int protocol;  /* IPPROTO_TCP, IPPROTO_UDP or 0 (unix) */
-    socklen_t len; /* bytes of ss in use */
-    struct sockaddr_storage ss;
+    gn_network_t network;       /* the URL's scheme */
+    int family;                 /* AF_INET, AF_INET6 or AF_UNIX */
+    int socktype;               /* SOCK_STREAM or SOCK_DGRAM */
+    int protocol;               /* IPPROTO_TCP, IPPROTO_UDP or 0 (unix) */
+    socklen_t len;              /* bytes of ss in use */
+    struct sockaddr_storage ss; /* the address itself, len bytes of it */
 } gn_addr_t;
 
 /* Parses "scheme://address" into *out. Grammar (see README.md):
@@ -118,10 +119,11 @@ GN_EXPORT int gn_addr_from_sockaddr(gn_addr_t *out, const struct sockaddr *sa, s
 
 /* ---- options ------------------------------------------------------------- */
 
+/* Whether an IPv6 socket also accepts IPv4 (IPV6_V6ONLY). */
 typedef enum gn_v6only {
     GN_V6ONLY_DEFAULT = 0, /* on for tcp6/udp6, off for tcp/udp */
-    GN_V6ONLY_ON,
-    GN_V6ONLY_OFF
+    GN_V6ONLY_ON,          /* IPv6 only */
+    GN_V6ONLY_OFF          /* dual-stack */
 } gn_v6only_t;
 
 /* Options applied by gn_socket_listen / gn_socket_dial. A zeroed struct (or a
@@ -138,16 +140,16 @@ typedef enum gn_v6only {
  *      bind; dial sets the outgoing interface before connect.
  * The first failure closes the socket and is returned. */
 typedef struct gn_socket_options {
-    gn_v6only_t ipv6only;
-    bool reuseaddr;
-    bool reuseport;          /* SO_REUSEPORT (SO_REUSEPORT_LB on FreeBSD) */
-    const char *bind_device; /* SO_BINDTODEVICE; NULL = none; read during the call only */
-    int recv_buffer;         /* SO_RCVBUF bytes; 0 = kernel default */
-    int send_buffer;         /* SO_SNDBUF bytes; 0 = kernel default */
-    bool linger;             /* set SO_LINGER to linger_s (0 = reset on close; < 0 -> -EINVAL) */
-    int linger_s;
-    bool nodelay; /* TCP_NODELAY */
-    bool keepalive;
+    gn_v6only_t ipv6only;       /* IPV6_V6ONLY, see gn_v6only_t */
+    bool reuseaddr;             /* SO_REUSEADDR (always on for TCP listeners) */
+    bool reuseport;             /* SO_REUSEPORT (SO_REUSEPORT_LB on FreeBSD) */
+    const char *bind_device;    /* SO_BINDTODEVICE; NULL = none; read during the call only */
+    int recv_buffer;            /* SO_RCVBUF bytes; 0 = kernel default */
+    int send_buffer;            /* SO_SNDBUF bytes; 0 = kernel default */
+    bool linger;                /* set SO_LINGER to linger_s (0 = reset on close; < 0 -> -EINVAL) */
+    int linger_s;               /* SO_LINGER seconds, when linger is set */
+    bool nodelay;               /* TCP_NODELAY */
+    bool keepalive;             /* SO_KEEPALIVE, with the three settings below */
     int keepalive_idle_s;       /* 0 = kernel default */
     int keepalive_intvl_s;      /* 0 = kernel default */
     int keepalive_cnt;          /* 0 = kernel default */
