@@ -180,6 +180,8 @@ GN_EXPORT void gn_codec_release(gn_codec_t *c);
 
 /* ---- decoding -------------------------------------------------------------- */
 
+/* What a decode call produced: the frame (when it returned 1) and, always,
+ * the bytes to discard from the input. */
 typedef struct gn_codec_frame {
     const void *data; /* the frame's bytes (delimiter stripped or kept, header stripped) */
     size_t len;       /* their count */
