@@ -5,6 +5,7 @@ void add_echo_tests(Suite *s);
 void add_conn_tests(Suite *s);
 void add_async_tests(Suite *s);
 void add_limit_tests(Suite *s);
+void add_frame_tests(Suite *s);
 
 int main(void)
 {
@@ -13,5 +14,6 @@ int main(void)
     add_conn_tests(s);
     add_async_tests(s);
     add_limit_tests(s);
+    add_frame_tests(s);
     return gn_test_run(s);
 }

@@ -36,8 +36,9 @@
  *
  * Errors: functions that can fail return 0 (or a non-negative count) or a
  * negative code: a negative errno, a GN_EADDR_* code of <gnet/socket.h>
- * (-4100..-4199) or one of the GN_E* engine codes below (-4000..-4099).
- * gn_strerror() describes all three.
+ * (-4100..-4199), a GN_ECODEC_* code of <gnet/codec.h> (-4200..-4299) or one
+ * of the GN_E* engine codes below (-4000..-4099). gn_strerror() describes
+ * them all.
  *
  * Not yet supported (next issue; the API leaves room for them): UDP, several
  * listen addresses (gn_rotate), the client side (dialing connections into a
@@ -46,6 +47,7 @@
 #ifndef GNET_GNET_H
 #define GNET_GNET_H
 
+#include <gnet/codec.h>
 #include <gnet/logging.h>
 #include <gnet/socket.h>
 
@@ -76,7 +78,7 @@ extern "C" {
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
 #define GN_EUNSUPPORTED       (-4009) /* feature not supported yet (edge_triggered) */
 
-/* Text for an engine code, a GN_EADDR_* code or a negative errno; a generic
+/* Text for an engine code, a GN_EADDR_* or GN_ECODEC_* code or a negative errno; a generic
  * text for anything else. Static string. Any thread. */
 GN_EXPORT const char *gn_strerror(int err);
 
@@ -266,6 +268,20 @@ GN_EXPORT ssize_t gn_conn_discard(gn_conn_t *c, size_t n);
 /* Copies up to n bytes into p and consumes them. Returns the count (0 when
  * nothing is buffered) or -EINVAL. */
 GN_EXPORT ssize_t gn_conn_read(gn_conn_t *c, void *p, size_t n);
+
+/* Decodes the next frame of the readable bytes with codec (<gnet/codec.h>; one
+ * codec per connection, kept for instance in its context) and consumes the
+ * bytes the codec says to: the frame, and bytes of a too-long frame being
+ * skipped. Returns 1 with f->data / f->len set, 0 when more bytes are needed,
+ * GN_ECODEC_TOOLONG (the frame is dropped as it arrives; decode on or close),
+ * GN_ECODEC_CORRUPT (close the connection), -ENOMEM (a frame that is not
+ * contiguous could not be copied; nothing but skipped bytes consumed) or
+ * -EINVAL (c, codec or f NULL). f->consumed tells what was consumed. The frame
+ * is zero-copy when its bytes are contiguous (within the current read, or
+ * within the inbound ring) and otherwise copied into the codec's memory; f->data
+ * stays valid until the callback returns and no longer than the next call with
+ * the same codec. Set max_inbound to at least the codec's largest frame. */
+GN_EXPORT int gn_conn_next_frame(gn_conn_t *c, gn_codec_t *codec, gn_codec_frame_t *f);
 
 /* ---- connection: writing (loop thread) ----------------------------------- *
  * With nothing pending the bytes go to the socket at once; what the socket
