@@ -22,9 +22,8 @@ static size_t g_max_payload = 1 << 20;
 static gn_action_t on_open(gn_conn_t *c)
 {
     gn_codec_t *codec = malloc(sizeof(*codec));
-    gn_codec_length_field_t o = {.max_frame_length = 4 + g_max_payload,
-                                 .length_field_size = 4,
-                                 .initial_bytes_to_strip = 4};
+    gn_codec_length_field_t o = {
+        .max_frame_length = 4 + g_max_payload, .length_field_size = 4, .initial_bytes_to_strip = 4};
     if (codec == NULL || gn_codec_init_length_field(codec, &o) != 0) {
         free(codec);
         return GN_CLOSE;
@@ -56,8 +55,7 @@ static gn_action_t on_traffic(gn_conn_t *c)
             return GN_CLOSE;
     }
     if (rc < 0) { /* too long, or out of memory: this peer is done */
-        fprintf(stderr, "frame_echo: closing connection %d: %s\n", gn_conn_fd(c),
-                gn_strerror(rc));
+        fprintf(stderr, "frame_echo: closing connection %d: %s\n", gn_conn_fd(c), gn_strerror(rc));
         return GN_CLOSE;
     }
     return GN_NONE;

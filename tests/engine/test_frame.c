@@ -17,9 +17,8 @@ static gn_action_t frame_open(gn_conn_t *c)
 {
     gn_codec_t *codec = malloc(sizeof(*codec));
     ck_assert_ptr_nonnull(codec);
-    gn_codec_length_field_t o = {.max_frame_length = 4 + MAX_PAYLOAD,
-                                 .length_field_size = 4,
-                                 .initial_bytes_to_strip = 4};
+    gn_codec_length_field_t o = {
+        .max_frame_length = 4 + MAX_PAYLOAD, .length_field_size = 4, .initial_bytes_to_strip = 4};
     ck_assert_int_eq(gn_codec_init_length_field(codec, &o), 0);
     gn_conn_set_context(c, codec);
     atomic_fetch_add(&S.opens, 1);
@@ -46,8 +45,8 @@ static gn_action_t frame_traffic(gn_conn_t *c)
         struct iovec iov[2];
         int cnt = gn_codec_encode(codec, f.data, f.len, hdr, sizeof(hdr), iov);
         ck_assert_int_ge(cnt, 1);
+        atomic_fetch_add(&g_frames, 1); /* before the client can see the echo */
         ck_assert_int_eq(gn_conn_writev(c, iov, cnt), (ssize_t)(4 + f.len));
-        atomic_fetch_add(&g_frames, 1);
     }
     if (rc == GN_ECODEC_TOOLONG) {
         atomic_fetch_add(&g_toolong, 1);
