@@ -3,10 +3,13 @@
  *   echo [-a tcp://127.0.0.1:9000] [-p PORT] [-u PATH] [-t LOOPS | -m] [-r]
  *
  * -p PORT listens on 127.0.0.1:PORT, -u PATH on a unix socket, -a any address;
- * -t N runs N loops, -m one per CPU; -r gives each loop its own SO_REUSEPORT
- * listener. Follows the peer-server rules of bench/peers/peer.h: it is the
- * server process itself, raises RLIMIT_NOFILE, sets TCP_NODELAY (the engine's
- * default), never dies of SIGPIPE (the engine uses MSG_NOSIGNAL). */
+ * each may be repeated (one engine serves every address); -t N runs N loops,
+ * -m one per CPU; -r gives each loop its own SO_REUSEPORT listener. It prints
+ * the addresses it listens on, and SIGINT or SIGTERM stop it gracefully
+ * (connections closed, a unix socket's file removed). Follows the
+ * peer-server rules of bench/peers/peer.h: it is the server process itself,
+ * raises RLIMIT_NOFILE, sets TCP_NODELAY (the engine's default), never dies
+ * of SIGPIPE (the engine uses MSG_NOSIGNAL). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* getopt, usleep, accept4 & co. when built without the Makefile */
 #endif
@@ -29,6 +32,14 @@ static gn_action_t on_traffic(gn_conn_t *c)
     return GN_NONE;
 }
 
+static gn_engine_t *engine;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    (void)gn_engine_stop(engine); /* async-signal-safe */
+}
+
 static void raise_nofile(void)
 {
     struct rlimit rl;
@@ -44,21 +55,63 @@ static int usage(const char *argv0)
     return 2;
 }
 
+#define MAX_ADDRS 16
+
+static void print_listeners(const gn_engine_t *eng)
+{
+    for (int i = 0; i < gn_engine_num_listeners(eng); i++) {
+        gn_addr_t a;
+        char text[256];
+        if (gn_engine_listener_addr(eng, i, &a) == 0 && gn_addr_format(&a, text, sizeof text) >= 0)
+            printf("echo: listening on %s://%s\n", gn_addr_network_name(a.network), text);
+    }
+    fflush(stdout);
+}
+
+static int serve(char addrs[][512], int n, const gn_options_t *o)
+{
+    gn_handler_t h = {.on_traffic = on_traffic};
+    int rc = gn_engine_new(&engine, &h, o);
+    for (int i = 0; i < n && rc == 0; i++)
+        if ((rc = gn_engine_listen(engine, addrs[i])) < 0)
+            fprintf(stderr, "echo: %s: %s\n", addrs[i], gn_strerror(rc));
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    if (rc == 0) {
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        rc = gn_engine_start(engine);
+    }
+    if (rc == 0) {
+        print_listeners(engine);
+        rc = gn_engine_wait(engine, -1);
+    }
+    if (rc < 0)
+        fprintf(stderr, "echo: %s\n", gn_strerror(rc));
+    gn_engine_free(engine);
+    return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-    char addr[512] = "tcp://127.0.0.1:9000";
+    static char addrs[MAX_ADDRS][512];
+    int n = 0;
     gn_options_t o = {0};
     int opt;
     while ((opt = getopt(argc, argv, "a:p:u:t:mr")) != -1) {
+        if (strchr("apu", opt) != NULL && n == MAX_ADDRS) {
+            fprintf(stderr, "echo: at most %d addresses\n", MAX_ADDRS);
+            return 2;
+        }
         switch (opt) {
         case 'a':
-            snprintf(addr, sizeof addr, "%s", optarg);
+            snprintf(addrs[n++], sizeof addrs[0], "%s", optarg);
             break;
         case 'p':
-            snprintf(addr, sizeof addr, "tcp://127.0.0.1:%s", optarg);
+            snprintf(addrs[n++], sizeof addrs[0], "tcp://127.0.0.1:%s", optarg);
             break;
         case 'u':
-            snprintf(addr, sizeof addr, "unix://%s", optarg);
+            snprintf(addrs[n++], sizeof addrs[0], "unix://%s", optarg);
             break;
         case 't':
             o.num_event_loop = atoi(optarg);
@@ -73,13 +126,9 @@ int main(int argc, char **argv)
             return usage(argv[0]);
         }
     }
+    if (n == 0)
+        snprintf(addrs[n++], sizeof addrs[0], "tcp://127.0.0.1:9000");
     signal(SIGPIPE, SIG_IGN); /* belt and braces: the engine never raises it */
     raise_nofile();
-    gn_handler_t h = {.on_traffic = on_traffic};
-    int rc = gn_run(&h, addr, &o);
-    if (rc < 0) {
-        fprintf(stderr, "echo: %s: %s\n", addr, gn_strerror(rc));
-        return 1;
-    }
-    return 0;
+    return serve(addrs, n, &o);
 }

@@ -38,12 +38,12 @@
 /* Each loop thread's answer buffer, on static storage: a batch that fits
  * allocates nothing, a larger one grows on the heap and frees it after. */
 static _Thread_local char loop_storage[OUT_STORAGE];
-static _Thread_local http_out_t loop_out;
+static _Thread_local outbuf_t loop_out;
 
-static http_out_t *out_of_loop(void)
+static outbuf_t *out_of_loop(void)
 {
     if (loop_out.storage == NULL)
-        http_out_init(&loop_out, loop_storage, sizeof loop_storage);
+        outbuf_init(&loop_out, loop_storage, sizeof loop_storage);
     return &loop_out;
 }
 
@@ -56,16 +56,16 @@ typedef uintptr_t conn_state_t;
 #define ST_CONTINUE_SENT ((conn_state_t)1)
 #define ST_NEED(st)      ((size_t)((st) >> 1))
 
-static int flush_out(gn_conn_t *c, http_out_t *o)
+static int flush_out(gn_conn_t *c, outbuf_t *o)
 {
     ssize_t w = o->len > 0 ? gn_conn_write(c, o->buf, o->len) : 0;
-    http_out_release(o);
+    outbuf_release(o);
     return w < 0 ? (int)w : 0;
 }
 
 /* The request at the head of the bytes is incomplete: remember how long it
  * will be and answer Expect: 100-continue once. */
-static conn_state_t pending(const http_request_t *req, conn_state_t st, http_out_t *o)
+static conn_state_t pending(const http_request_t *req, conn_state_t st, outbuf_t *o)
 {
     if (req->header_bytes == 0)
         return 0;
@@ -79,7 +79,7 @@ static conn_state_t pending(const http_request_t *req, conn_state_t st, http_out
  * *close when the connection must close after the answers. */
 static size_t serve(gn_conn_t *c, const char *p, size_t n, conn_state_t *st, bool *close)
 {
-    http_out_t *o = out_of_loop();
+    outbuf_t *o = out_of_loop();
     size_t off = 0;
     while (off < n && !*close) {
         http_request_t req;

@@ -74,9 +74,10 @@ static bool fd_owed_to_reserves(gn__acceptor_t *a, int fd)
 static void dispatch(gn__acceptor_t *a, int fd, const gn_addr_t *peer)
 {
     gn_engine_t *eng = a->eng;
-    gn__loop_t *l = a->loop != NULL ? a->loop : gn__lb_pick(eng, peer);
+    gn__loop_t *l = a->balance ? gn__lb_pick(eng, peer) : a->loop;
     atomic_fetch_add_explicit(&l->nconns, 1, memory_order_relaxed);
-    if (a->loop != NULL) {
+    gn__conn_apply_options(eng, fd, a->addr);
+    if (l == a->loop) {
         (void)gn__conn_open(l, fd);
         return;
     }
@@ -92,7 +93,7 @@ static acc_next_t accept_one(gn__acceptor_t *a)
 {
     gn_engine_t *eng = a->eng;
     gn_addr_t peer;
-    bool want_peer = a->loop == NULL && eng->o.lb == GN_LB_SOURCE_ADDR_HASH;
+    bool want_peer = a->balance && eng->o.lb == GN_LB_SOURCE_ADDR_HASH;
     int fd = gn_socket_accept(a->pa.fd, want_peer ? &peer : NULL);
     if (fd >= 0) {
         if (!fd_owed_to_reserves(a, fd))
@@ -159,24 +160,26 @@ static int acceptor_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udat
     return a->loop->stopped ? GN_POLL_STOP : 0;
 }
 
-static gn_socket_options_t listen_options(const gn_engine_t *eng)
+static gn_socket_options_t listen_options(const gn_engine_t *eng, const gn_addr_t *addr)
 {
     gn_socket_options_t so = {0};
     so.reuseaddr = eng->o.reuse_addr;
-    so.reuseport = eng->o.reuse_port && eng->addr.network != GN_NET_UNIX;
+    so.reuseport = eng->o.reuse_port && addr->network != GN_NET_UNIX;
     return so;
 }
 
-/* Binds a listener for eng->addr and registers it on p. */
-int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, gn__loop_t *loop, gn_poller_t *p)
+/* Binds a listener for addr (an entry of eng->lis) and registers it on p. */
+int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, const gn_addr_t *addr, gn__loop_t *loop,
+                      gn_poller_t *p, bool balance)
 {
-    gn_socket_options_t so = listen_options(eng);
+    gn_socket_options_t so = listen_options(eng, addr);
     a->eng = eng;
     a->loop = loop;
-    int fd = gn_socket_listen(&eng->addr, &so);
+    a->addr = addr;
+    a->balance = balance;
+    int fd = gn_socket_listen(addr, &so);
     if (fd < 0)
         return fd;
-    eng->listened = true;
     a->pa = (gn_poll_attachment_t){.fd = fd, .callback = acceptor_io, .udata = a};
     int rc = gn_poller_add_read(p, &a->pa, false);
     if (rc < 0) {

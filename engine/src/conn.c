@@ -60,10 +60,11 @@ gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id)
     return c;
 }
 
-/* Options on each accepted socket: only the ones asked for (nodelay is on
+/* Options on each accepted socket (set by the acceptor, which knows the
+ * listener's address, before the connection opens): only the ones asked for (nodelay is on
  * by default for TCP), through gnet-socket, which skips what does not apply
  * to a unix socket. Failures are logged, not fatal. */
-static void apply_conn_options(gn_engine_t *eng, int fd)
+void gn__conn_apply_options(gn_engine_t *eng, int fd, const gn_addr_t *addr)
 {
     const gn_options_t *o = &eng->o;
     gn_socket_options_t so = {
@@ -75,7 +76,7 @@ static void apply_conn_options(gn_engine_t *eng, int fd)
         .keepalive_intvl_s = o->tcp_keepalive_intvl_s,
         .keepalive_cnt = o->tcp_keepalive_cnt,
     };
-    int rc = gn_socket_apply_options(fd, &eng->addr, &so);
+    int rc = gn_socket_apply_options(fd, addr, &so);
     if (rc < 0)
         GN__LOG(eng, GN_LOG_WARN, "gnet: socket options on accepted fd %d: %s", fd,
                 gn_strerror(rc));
@@ -89,8 +90,8 @@ int gn__conn_open(gn__loop_t *l, int fd)
     uint32_t slot = 0;
     int rc = c == NULL ? -ENOMEM : slot_take(l, &slot);
     if (rc == 0) {
-        apply_conn_options(eng, fd);
         c->pa = (gn_poll_attachment_t){.fd = fd, .callback = conn_io, .udata = c};
+        c->ctx = l->open_ctx; /* an enrolled fd's context (loop_api.c), else NULL */
         c->loop = l;
         c->slot = slot;
         c->gen = l->slots[slot].gen;

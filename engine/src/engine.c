@@ -1,14 +1,9 @@
-/* gn_run: sets the engine up (logger, options, address, loops, listeners),
- * runs it until a stop, and tears it down in an order that lets every task
- * either run or be reported. */
+/* The engine's cross-thread gate, its stop (async-signal-safe) and its
+ * queries; engine_lifecycle.c creates, starts, waits for and frees it. */
 #include "engine_int.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <sched.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 /* ---- cross-thread gate ---- */
@@ -40,7 +35,7 @@ int gn__engine_trigger(gn_engine_t *eng, gn_poller_t *p, gn_priority_t prio, gn_
 }
 
 /* After this, no thread is inside gn_poller_trigger and none will enter. */
-static void close_gate(gn_engine_t *eng)
+void gn__engine_close_gate(gn_engine_t *eng)
 {
     atomic_store(&eng->closing, true);
     while (atomic_load(&eng->inflight) != 0)
@@ -49,43 +44,51 @@ static void close_gate(gn_engine_t *eng)
 
 /* ---- stopping ---- */
 
-/* Queues every loop's stop task. With a main reactor this runs on the
- * gn_run thread, the one that queues the handoff tasks: a loop's tasks from
- * one thread run in order (no order between threads), so every connection
+/* Queues every loop's stop task. With a main reactor this runs on its
+ * thread, the one that queues the handoff tasks: a loop's tasks from one
+ * thread run in order (no order between threads), so every connection
  * handed to a loop before the stop is opened there and then closed by the
  * stop, and on_close reaches it. */
-static void send_loop_stops(gn_engine_t *eng)
+void gn__engine_send_loop_stops(gn_engine_t *eng)
 {
     for (int i = 0; i < eng->nloops; i++)
         if (eng->loops[i].poller != NULL)
             (void)gn_poller_trigger(eng->loops[i].poller, GN_PRIO_HIGH, gn__loop_stop_task,
                                     &eng->loops[i]);
+    eng->loop_stops_sent = true;
 }
 
-static int main_stop_task(void *arg)
+/* The stop eventfd became readable on the main reactor: close its
+ * listeners, then stop the loops behind every handoff already queued. */
+int gn__main_stop_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
 {
-    gn_engine_t *eng = arg;
-    gn__acceptor_close(&eng->main_acc, eng->main_poller);
-    send_loop_stops(eng);
-    eng->loop_stops_sent = true;
+    gn_engine_t *eng = udata;
+    (void)gn_poller_delete(eng->main_poller, &eng->main_stop_pa);
+    for (int i = 0; i < eng->nlis; i++)
+        gn__acceptor_close(&eng->main_accs[i], eng->main_poller);
+    gn__engine_send_loop_stops(eng);
     return GN_POLL_STOP;
 }
 
-/* Inside the gate, so that the engine cannot be freed under the loop over
- * the pollers (the first stop task may end gn_run before the last trigger). */
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
+               "gn_engine_stop needs lock-free atomics to be async-signal-safe");
+
+/* Async-signal-safe: lock-free atomics and one write(2), errno preserved.
+ * Inside the gate, so that the stop fd cannot be closed under the write.
+ * The eventfd stays readable (nobody reads it): every poller watching it
+ * sees the stop, however many there are. */
 static int stop(gn_engine_t *eng)
 {
+    int saved_errno = errno;
     if (!gn__engine_enter(eng))
         return GN_ESTOPPED;
     int rc = GN_ESTOPPED;
     if (!atomic_exchange(&eng->stop_requested, true)) {
-        rc = 0;
-        if (eng->main_poller != NULL)
-            (void)gn_poller_trigger(eng->main_poller, GN_PRIO_HIGH, main_stop_task, eng);
-        else
-            send_loop_stops(eng);
+        uint64_t one = 1;
+        rc = write(eng->stop_fd, &one, sizeof one) == (ssize_t)sizeof one ? 0 : -errno;
     }
     gn__engine_leave(eng);
+    errno = saved_errno;
     return rc;
 }
 
@@ -112,7 +115,7 @@ void gn__apply_action(gn_engine_t *eng, gn_conn_t *c, gn_action_t a)
 size_t gn_engine_count_connections(const gn_engine_t *eng)
 {
     size_t n = 0;
-    if (eng == NULL)
+    if (eng == NULL || eng->loops == NULL)
         return 0;
     for (int i = 0; i < eng->nloops; i++)
         n += atomic_load_explicit(&eng->loops[i].nconns, memory_order_relaxed);
@@ -123,7 +126,9 @@ int gn_engine_dup(const gn_engine_t *eng)
 {
     if (eng == NULL)
         return -EINVAL;
-    const gn__acceptor_t *a = eng->main_reactor ? &eng->main_acc : &eng->loops[0].acc;
+    if (eng->state != GN__RUNNING || eng->nlis == 0)
+        return -EBADF;
+    const gn__acceptor_t *a = eng->main_reactor ? &eng->main_accs[0] : &eng->loops[0].accs[0];
     return gn_socket_dup(a->pa.fd);
 }
 
@@ -135,206 +140,4 @@ void *gn_engine_udata(const gn_engine_t *eng)
 int gn_engine_num_loops(const gn_engine_t *eng)
 {
     return eng == NULL ? 0 : eng->nloops;
-}
-
-/* ---- setup ---- */
-
-static int setup_logger(gn_engine_t *eng, const gn_options_t *o)
-{
-    eng->log = gn_log_default();
-    if (o == NULL)
-        return 0;
-    if (o->logger != NULL) {
-        eng->log = o->logger;
-        return 0;
-    }
-    if (o->log_path == NULL && o->log_level == GN_LOG_INFO)
-        return 0;
-    gn_logger_opts_t lo = {.level = o->log_level, .sink = GN_LOG_SINK_STDERR};
-    if (o->log_path != NULL) {
-        lo.sink = GN_LOG_SINK_FILE;
-        lo.path = o->log_path;
-    }
-    int rc = gn_logger_new(&eng->own_log, &lo);
-    if (rc < 0) {
-        GN_LOG_ERRORF(eng->log, "gnet: cannot create logger: %s", gn_strerror(rc));
-        return rc == -EINVAL ? GN_EOPTION : rc;
-    }
-    eng->log = eng->own_log;
-    return 0;
-}
-
-static int setup_addr(gn_engine_t *eng, const char *addr)
-{
-    int rc = gn_addr_parse(addr, &eng->addr);
-    if (rc < 0) {
-        GN__LOG(eng, GN_LOG_ERROR, "gnet: bad address '%s': %s", addr, gn_strerror(rc));
-        return rc;
-    }
-    if (eng->addr.socktype != SOCK_STREAM) {
-        GN__LOG(eng, GN_LOG_ERROR, "gnet: unsupported scheme '%s' in '%s'",
-                gn_addr_network_name(eng->addr.network), addr);
-        return GN_EPROTO_UNSUPPORTED;
-    }
-    return 0;
-}
-
-/* With port 0, the first listener picks the port; the others (reuse_port)
- * must bind that same port. */
-static void adopt_bound_port(gn_engine_t *eng, int fd)
-{
-    gn_addr_t bound;
-    if (eng->addr.network == GN_NET_UNIX || gn_socket_local_addr(fd, &bound) < 0)
-        return;
-    in_port_t port = ((const struct sockaddr *)&bound.ss)->sa_family == AF_INET6
-                         ? ((const struct sockaddr_in6 *)&bound.ss)->sin6_port
-                         : ((const struct sockaddr_in *)&bound.ss)->sin_port;
-    if (((const struct sockaddr *)&eng->addr.ss)->sa_family == AF_INET6)
-        ((struct sockaddr_in6 *)&eng->addr.ss)->sin6_port = port;
-    else
-        ((struct sockaddr_in *)&eng->addr.ss)->sin_port = port;
-}
-
-static int setup_listeners(gn_engine_t *eng)
-{
-    int rc;
-    gn__reserves_init(&eng->reserves, eng->main_reactor ? 1 : eng->nloops);
-    if (eng->main_reactor) {
-        rc = gn_poller_open(&eng->main_poller);
-        if (rc == 0)
-            rc = gn__acceptor_open(&eng->main_acc, eng, NULL, eng->main_poller);
-        return rc;
-    }
-    for (int i = 0; i < eng->nloops; i++) {
-        rc = gn__acceptor_open(&eng->loops[i].acc, eng, &eng->loops[i], eng->loops[i].poller);
-        if (rc < 0)
-            return rc;
-        if (i == 0)
-            adopt_bound_port(eng, eng->loops[0].acc.pa.fd);
-    }
-    return 0;
-}
-
-static int setup(gn_engine_t *eng, const char *addr, const gn_options_t *opts)
-{
-    int rc = setup_logger(eng, opts);
-    if (rc == 0)
-        rc = gn__options_resolve(opts, &eng->o, eng->log);
-    if (rc == 0)
-        rc = setup_addr(eng, addr);
-    if (rc < 0)
-        return rc;
-    eng->nloops = eng->o.num_event_loop;
-    /* Unix sockets cannot share a path: reuse_port means nothing there. */
-    bool per_loop = eng->nloops == 1 || (eng->o.reuse_port && eng->addr.network != GN_NET_UNIX);
-    eng->main_reactor = !per_loop;
-    eng->loops = calloc((size_t)eng->nloops, sizeof *eng->loops);
-    if (eng->loops == NULL)
-        return -ENOMEM;
-    for (int i = 0; i < eng->nloops; i++)
-        if ((rc = gn__loop_init(&eng->loops[i], eng, i)) < 0)
-            return rc;
-    rc = setup_listeners(eng);
-    if (rc < 0) {
-        GN__LOG(eng, GN_LOG_ERROR, "gnet: cannot listen on '%s': %s", addr, gn_strerror(rc));
-        return rc;
-    }
-    if (eng->o.ticker && eng->h.on_tick != NULL)
-        rc = gn__ticker_start(&eng->loops[0]);
-    return rc;
-}
-
-/* ---- teardown ---- */
-
-static void unlink_unix_path(gn_engine_t *eng)
-{
-    const struct sockaddr_un *un = (const struct sockaddr_un *)&eng->addr.ss;
-    if (eng->addr.network == GN_NET_UNIX && un->sun_path[0] != '\0')
-        (void)unlink(un->sun_path);
-}
-
-static void teardown(gn_engine_t *eng)
-{
-    close_gate(eng);
-    if (eng->loops != NULL)
-        for (int i = 0; i < eng->nloops; i++)
-            gn__loop_release(&eng->loops[i]);
-    if (eng->main_poller != NULL) {
-        gn__acceptor_close(&eng->main_acc, eng->main_poller);
-        (void)gn_poller_close(eng->main_poller);
-    }
-    gn__reserves_release(&eng->reserves);
-    if (eng->listened)
-        unlink_unix_path(eng);
-    free(eng->loops);
-    gn_logger_free(eng->own_log);
-    free(eng);
-}
-
-/* ---- run ---- */
-
-static void join_loops(gn_engine_t *eng)
-{
-    for (int i = 0; i < eng->nloops; i++)
-        if (eng->loops[i].thread_started)
-            pthread_join(eng->loops[i].thread, NULL);
-}
-
-static int start_loops(gn_engine_t *eng)
-{
-    for (int i = 0; i < eng->nloops; i++) {
-        int rc = gn__loop_start(&eng->loops[i]);
-        if (rc < 0) {
-            GN__LOG(eng, GN_LOG_ERROR, "gnet: cannot start loop %d: %s", i, gn_strerror(rc));
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int serve(gn_engine_t *eng)
-{
-    int rc = start_loops(eng);
-    if (rc == 0 && eng->main_reactor) {
-        rc = gn_poller_polling(eng->main_poller);
-        if (rc < 0)
-            GN__LOG(eng, GN_LOG_ERROR, "gnet: main reactor stopped: %s", gn_strerror(rc));
-    }
-    /* Loops stop on their own after a stop request; the main reactor (or a
-     * failed start) asks for one in case it ended some other way. */
-    if (rc < 0 || eng->main_reactor)
-        gn__engine_request_stop(eng);
-    /* The main reactor ended without running its stop task (an error, or a
-     * failed start): stop the loops from here, still after every handoff. */
-    if (eng->main_reactor && !eng->loop_stops_sent) {
-        atomic_store(&eng->stop_requested, true);
-        send_loop_stops(eng);
-        eng->loop_stops_sent = true;
-    }
-    join_loops(eng);
-    return rc;
-}
-
-int gn_run(const gn_handler_t *h, const char *addr, const gn_options_t *opts)
-{
-    if (h == NULL || addr == NULL)
-        return -EINVAL;
-    gn_engine_t *eng = calloc(1, sizeof *eng);
-    if (eng == NULL)
-        return -ENOMEM;
-    eng->h = *h;
-    int rc = setup(eng, addr, opts);
-    if (rc < 0) {
-        teardown(eng);
-        return rc;
-    }
-    if (eng->h.on_boot != NULL && eng->h.on_boot(eng) == GN_SHUTDOWN) {
-        teardown(eng);
-        return 0;
-    }
-    rc = serve(eng);
-    if (eng->h.on_shutdown != NULL)
-        eng->h.on_shutdown(eng);
-    teardown(eng);
-    return rc < 0 && rc != GN_ESHUTDOWN ? rc : 0;
 }

@@ -22,7 +22,7 @@
 #define GN__SLOT_BITS      24
 #define GN__MAX_SLOTS      (1u << GN__SLOT_BITS)
 
-typedef struct gn__loop gn__loop_t;
+typedef struct gn_loop gn__loop_t;
 
 /* Connection flags. */
 enum {
@@ -65,12 +65,17 @@ typedef struct gn__reserves {
 } gn__reserves_t;
 
 /* An acceptor: a listener fd registered on some poller; out of descriptors,
- * it uses the engine's reserves. loop is NULL for the main reactor. */
+ * it uses the engine's reserves. loop is NULL for the main reactor. With
+ * balance, accepted connections go to the load balancer's pick (the main
+ * reactor's, and a unix listener's on loop 0 in the per-loop topology);
+ * without, they open on loop. */
 typedef struct gn__acceptor {
     gn_poll_attachment_t pa;
     gn_poll_attachment_t backoff_pa; /* timerfd that resumes a paused listener */
     gn_engine_t *eng;
     gn__loop_t *loop;
+    const gn_addr_t *addr; /* the engine's entry for this listener */
+    bool balance;
     gn_poller_t *poller;
     bool emfile_logged;
     bool registered; /* listener open */
@@ -84,13 +89,24 @@ typedef struct gn__scratch_block {
     unsigned char data[];
 } gn__scratch_block_t;
 
-struct gn__loop {
+/* A user timer of a loop (loop_api.c): the netpoll timer's udata, on the
+ * loop's list so that the loop frees those still armed when it ends. */
+typedef struct gn__loop_timer {
+    struct gn__loop_timer *prev, *next;
+    gn__loop_t *loop;
+    gn_loop_timer_fn fn;
+    void *udata;
+    bool repeating;
+} gn__loop_timer_t;
+
+struct gn_loop {
     gn_engine_t *eng;
     int idx;
     gn_poller_t *poller;
     pthread_t thread;
     bool thread_started;
-    gn__acceptor_t acc; /* reuse_port / single-loop topology */
+    gn__acceptor_t *accs; /* per-loop topology: one per listener (unused: registered false) */
+    gn_poll_attachment_t stop_pa; /* the engine's stop eventfd (per-loop topology) */
     /* The current read: on_traffic of `cur` sees ring + view[voff..vlen). */
     gn_conn_t *cur;
     unsigned char *rbuf;
@@ -106,26 +122,58 @@ struct gn__loop {
     atomic_size_t nconns; /* read by load balancers and count_connections */
     gn_conn_t *closing;   /* deferred closes */
     bool stopped;
-    /* ticker (loop 0) */
-    gn_poll_attachment_t tick_pa;
+    /* ticker (loop 0): a netpoll timer while tick_armed */
+    gn_timer_id_t tick_id;
+    bool tick_armed;
     int64_t tick_delay;
+    void *udata;               /* gn_loop_udata */
+    void *open_ctx;            /* context of the connection being enrolled */
+    gn__loop_timer_t *utimers; /* user timers still armed */
 };
+
+/* Where an engine is in its life (engine_lifecycle.c). */
+typedef enum gn__state {
+    GN__NEW,     /* listeners may be added */
+    GN__RUNNING, /* started: threads may run */
+    GN__DONE,    /* waited for (or failed to start): only free is left */
+} gn__state_t;
+
+/* A listen address and whether its unix path is ours to unlink. */
+typedef struct gn__listen {
+    gn_addr_t addr;
+    bool bound;
+} gn__listen_t;
 
 struct gn_engine {
     gn_handler_t h;
     gn_options_t o; /* validated, defaults filled */
-    gn_addr_t addr;
+    gn__listen_t *lis;
+    int nlis;
     gn_logger_t *log;
     gn_logger_t *own_log;
     int nloops;
     bool main_reactor;
     gn__loop_t *loops;
-    gn_poller_t *main_poller; /* main reactor only */
-    gn__acceptor_t main_acc;
+    gn_poller_t *main_poller;  /* main reactor only */
+    gn__acceptor_t *main_accs; /* main reactor only: one per listener */
+    gn_poll_attachment_t main_stop_pa;
     gn__reserves_t reserves; /* shared by every acceptor, released at teardown */
-    bool listened;           /* a listener was bound: its unix path is ours to unlink */
     atomic_uint rr;
     atomic_bool stop_requested;
+    /* Written once by gn_engine_stop (async-signal-safe): readable from then
+     * on, it stops the main reactor, or every loop of the per-loop topology. */
+    int stop_fd;
+    gn__state_t state;
+    int run_rc; /* the first failure of a loop or the main reactor */
+    /* Threads still running (loops, and the main reactor's own thread when
+     * started by gn_engine_start), counted under mu; cv announces changes. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running;
+    int loops_up; /* loop threads that reached their poll loop */
+    bool booting; /* inside on_boot (gn_engine_wait is -EBUSY there) */
+    bool main_thread_started;
+    pthread_t main_thread;
     /* Main reactor only, touched only by the gn_run thread: the loops' stop
      * tasks were sent (see send_loop_stops in engine.c). */
     bool loop_stops_sent;
@@ -143,9 +191,16 @@ int gn__options_resolve(const gn_options_t *in, gn_options_t *out, gn_logger_t *
 /* engine.c */
 bool gn__engine_enter(gn_engine_t *eng);
 void gn__engine_leave(gn_engine_t *eng);
+void gn__engine_close_gate(gn_engine_t *eng);
 int gn__engine_trigger(gn_engine_t *eng, gn_poller_t *p, gn_priority_t prio, gn_task_fn fn,
                        void *arg);
 void gn__engine_request_stop(gn_engine_t *eng);
+int gn__main_stop_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata);
+void gn__engine_send_loop_stops(gn_engine_t *eng);
+
+/* engine_lifecycle.c: loop threads report in and out. */
+void gn__engine_thread_up(gn_engine_t *eng);
+void gn__engine_thread_done(gn_engine_t *eng);
 void gn__apply_action(gn_engine_t *eng, gn_conn_t *c, gn_action_t a);
 
 /* loop.c */
@@ -153,11 +208,13 @@ int gn__loop_init(gn__loop_t *l, gn_engine_t *eng, int idx);
 void gn__loop_release(gn__loop_t *l);
 int gn__loop_start(gn__loop_t *l);
 int gn__loop_stop_task(void *arg);
+int gn__loop_stop_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata);
 void gn__loop_task_drop(gn_task_t *t, void *udata);
 void gn__loop_run_closes(gn__loop_t *l);
 
 /* acceptor.c */
-int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, gn__loop_t *loop, gn_poller_t *p);
+int gn__acceptor_open(gn__acceptor_t *a, gn_engine_t *eng, const gn_addr_t *addr, gn__loop_t *loop,
+                      gn_poller_t *p, bool balance);
 void gn__acceptor_close(gn__acceptor_t *a, gn_poller_t *p);
 int gn__handoff_task(void *arg);
 void gn__loop_bind_thread(gn__loop_t *l);
@@ -180,6 +237,7 @@ gn__loop_t *gn__lb_pick(gn_engine_t *eng, const gn_addr_t *peer);
 
 /* conn.c */
 int gn__conn_open(gn__loop_t *l, int fd);
+void gn__conn_apply_options(gn_engine_t *eng, int fd, const gn_addr_t *addr);
 void gn__conn_close_now(gn_conn_t *c, int err);
 void gn__conn_mark_close(gn_conn_t *c, int err);
 gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id);
@@ -199,6 +257,12 @@ void gn__conn_out_release(gn_conn_t *c);
 /* ticker.c */
 int gn__ticker_start(gn__loop_t *l);
 void gn__ticker_stop(gn__loop_t *l);
+
+/* loop_api.c */
+int gn__exec_task(void *arg);
+int gn__enroll_task(void *arg);
+void gn__loop_api_drop(gn__loop_t *l, gn_task_t *t);
+void gn__loop_timers_release(gn__loop_t *l);
 
 /* async.c */
 void gn__async_drop(gn_task_t *t);

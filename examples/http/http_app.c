@@ -22,56 +22,7 @@ static char *static_file;
 static size_t static_file_len;
 static const char *static_file_type = "application/octet-stream";
 
-void http_out_init(http_out_t *o, char *storage, size_t cap)
-{
-    o->buf = o->storage = storage;
-    o->cap = o->storage_cap = storage != NULL ? cap : 0;
-    o->len = 0;
-}
-
-void http_out_release(http_out_t *o)
-{
-    if (o->buf != o->storage)
-        free(o->buf);
-    http_out_init(o, o->storage, o->storage_cap);
-}
-
-/* Room for n more bytes; the buffer doubles so appends are amortized O(1). */
-static char *out_room(http_out_t *o, size_t n)
-{
-    if (o->cap - o->len < n) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (cap - o->len < n)
-            cap *= 2;
-        char *b = o->buf == o->storage ? malloc(cap) : realloc(o->buf, cap);
-        if (b == NULL)
-            return NULL;
-        if (o->buf == o->storage && o->len > 0)
-            memcpy(b, o->buf, o->len);
-        o->buf = b;
-        o->cap = cap;
-    }
-    return o->buf + o->len;
-}
-
-static char *put(char *w, const void *p, size_t n)
-{
-    memcpy(w, p, n);
-    return w + n;
-}
-
-#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
-
-static char *put_uint(char *w, size_t v)
-{
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    return put(w, tmp + i, sizeof tmp - i);
-}
+#define PUT_LIT(w, lit) outbuf_put((w), (lit), sizeof(lit) - 1)
 
 /* "Date: <IMF-fixdate>\r\n", renewed when the (coarse, vDSO-cheap) clock's
  * second changes: formatting a date per response would cost more than the
@@ -92,32 +43,32 @@ static const char *date_line(void)
 }
 
 /* Appends status line, headers and (unless head) the body. */
-static int respond(http_out_t *out, int status, const char *type, const void *body, size_t n,
+static int respond(outbuf_t *out, int status, const char *type, const void *body, size_t n,
                    bool head, const char *conn_hdr)
 {
     const char *reason = http_reason(status);
     const char *date = date_line();
     size_t need =
         160 + strlen(reason) + strlen(type) + strlen(date) + strlen(conn_hdr) + (head ? 0 : n);
-    char *w = out_room(out, need);
+    char *w = outbuf_room(out, need);
     if (w == NULL)
         return -ENOMEM;
     char *start = w;
     w = PUT_LIT(w, "HTTP/1.1 ");
-    w = put_uint(w, (size_t)status);
+    w = outbuf_put_uint(w, (unsigned long long)status);
     *w++ = ' ';
-    w = put(w, reason, strlen(reason));
+    w = outbuf_put(w, reason, strlen(reason));
     w = PUT_LIT(w, "\r\nServer: gnet-c\r\n");
-    w = put(w, date, strlen(date));
+    w = outbuf_put(w, date, strlen(date));
     w = PUT_LIT(w, "Content-Type: ");
-    w = put(w, type, strlen(type));
+    w = outbuf_put(w, type, strlen(type));
     w = PUT_LIT(w, "\r\nContent-Length: ");
-    w = put_uint(w, n);
+    w = outbuf_put_uint(w, (unsigned long long)n);
     w = PUT_LIT(w, "\r\n");
-    w = put(w, conn_hdr, strlen(conn_hdr));
+    w = outbuf_put(w, conn_hdr, strlen(conn_hdr));
     w = PUT_LIT(w, "\r\n");
     if (!head && n > 0)
-        w = put(w, body, n);
+        w = outbuf_put(w, body, n);
     out->len += (size_t)(w - start);
     return 0;
 }
@@ -136,7 +87,7 @@ static const char *connection_header(const http_request_t *req)
     return req->minor_version == 0 ? "Connection: keep-alive\r\n" : "";
 }
 
-int http_app_respond(const http_request_t *req, http_out_t *out)
+int http_app_respond(const http_request_t *req, outbuf_t *out)
 {
     size_t plen = req->target_len;
     const char *q = memchr(req->target, '?', plen);
@@ -165,7 +116,7 @@ int http_app_respond(const http_request_t *req, http_out_t *out)
     return respond(out, 200, type, body, n, head, conn);
 }
 
-int http_app_respond_error(ssize_t code, http_out_t *out)
+int http_app_respond_error(ssize_t code, outbuf_t *out)
 {
     int status = code < 0 && code >= -599 ? (int)-code : 500;
     const char *reason = http_reason(status);
@@ -176,15 +127,10 @@ int http_app_respond_error(ssize_t code, http_out_t *out)
     return respond(out, status, "text/plain", body, n, false, "Connection: close\r\n");
 }
 
-int http_app_respond_continue(http_out_t *out)
+int http_app_respond_continue(outbuf_t *out)
 {
     static const char msg[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    char *w = out_room(out, sizeof msg - 1);
-    if (w == NULL)
-        return -ENOMEM;
-    memcpy(w, msg, sizeof msg - 1);
-    out->len += sizeof msg - 1;
-    return 0;
+    return outbuf_append(out, msg, sizeof msg - 1);
 }
 
 static const char *type_of(const char *path)

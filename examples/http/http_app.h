@@ -8,15 +8,16 @@
  *   GET|HEAD /static      the file given to http_app_load_file, else 404
  *   other paths 404, other methods on a GET route 405.
  *
- * Responses are appended to an http_out_t, a growable byte buffer, so that a
- * batch of pipelined requests is answered with one write. Every response
+ * Responses are appended to an outbuf_t (common/outbuf.h), so that a batch
+ * of pipelined requests is answered with one write. Every response
  * carries a Date header from a per-thread cache renewed once a second.
  *
  * Thread rule: http_app_load_file runs once before any server thread starts;
- * everything else may run on any thread (an http_out_t belongs to one). */
+ * everything else may run on any thread. */
 #ifndef GN_EXAMPLES_HTTP_APP_H
 #define GN_EXAMPLES_HTTP_APP_H
 
+#include "common/outbuf.h"
 #include "http_parser.h"
 
 #include <stddef.h>
@@ -27,23 +28,6 @@
 
 extern const http_limits_t http_app_limits;
 
-/* The buffer starts in caller memory (storage, which may be NULL) and moves to
- * the heap only when a response does not fit: a server keeps one per thread
- * with static storage, so a usual batch allocates nothing. */
-typedef struct http_out {
-    char *buf;
-    size_t len;
-    size_t cap;
-    char *storage;
-    size_t storage_cap;
-} http_out_t;
-
-/* An empty buffer over storage[0..cap). */
-void http_out_init(http_out_t *o, char *storage, size_t cap);
-
-/* Frees heap memory the buffer grew into and empties it (back on storage). */
-void http_out_release(http_out_t *o);
-
 /* Reads the file served at /static (at most 16 MiB). Returns 0, -errno of
  * open/read, -EFBIG or -ENOMEM. */
 int http_app_load_file(const char *path);
@@ -51,13 +35,13 @@ int http_app_load_file(const char *path);
 /* Appends the response to the complete request req (whose body follows its
  * header section in the same bytes). Returns 0 or -ENOMEM (out unchanged).
  * After it the connection must close if !req->keep_alive. */
-int http_app_respond(const http_request_t *req, http_out_t *out);
+int http_app_respond(const http_request_t *req, outbuf_t *out);
 
 /* Appends an error response for a negative HTTP_E* code of the parser, with
  * "Connection: close": the server closes once it is written. 0 or -ENOMEM. */
-int http_app_respond_error(ssize_t code, http_out_t *out);
+int http_app_respond_error(ssize_t code, outbuf_t *out);
 
 /* Appends "HTTP/1.1 100 Continue" (for Expect: 100-continue). 0 or -ENOMEM. */
-int http_app_respond_continue(http_out_t *out);
+int http_app_respond_continue(outbuf_t *out);
 
 #endif

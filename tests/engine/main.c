@@ -5,6 +5,8 @@ void add_echo_tests(Suite *s);
 void add_conn_tests(Suite *s);
 void add_async_tests(Suite *s);
 void add_limit_tests(Suite *s);
+void add_lifecycle_tests(Suite *s);
+void add_loop_tests(Suite *s);
 void add_frame_tests(Suite *s);
 
 int main(void)
@@ -14,6 +16,8 @@ int main(void)
     add_conn_tests(s);
     add_async_tests(s);
     add_limit_tests(s);
+    add_lifecycle_tests(s);
+    add_loop_tests(s);
     add_frame_tests(s);
     return gn_test_run(s);
 }

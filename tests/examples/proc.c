@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -160,4 +161,48 @@ bool cli_wait_eof(int fd, int ms)
         if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
             return true;
     }
+}
+
+reader_t *reader_new(int fd)
+{
+    reader_t *r = calloc(1, sizeof *r);
+    ck_assert_ptr_nonnull(r);
+    r->fd = fd;
+    return r;
+}
+
+bool reader_fill(reader_t *r, size_t n)
+{
+    while (r->len < n && r->len < sizeof r->buf - 1) {
+        size_t got = cli_read(r->fd, r->buf + r->len, 1, 10000);
+        if (got == 0)
+            return false;
+        /* take whatever else is already there, without waiting */
+        r->len += got;
+        ssize_t more = recv(r->fd, r->buf + r->len, sizeof r->buf - 1 - r->len, MSG_DONTWAIT);
+        if (more > 0)
+            r->len += (size_t)more;
+    }
+    return r->len >= n;
+}
+
+void reader_consume(reader_t *r, size_t n)
+{
+    memmove(r->buf, r->buf + n, r->len - n);
+    r->len -= n;
+}
+
+bool reader_bytes(reader_t *r, void *p, size_t n)
+{
+    char *d = p;
+    while (n > 0) {
+        if (r->len == 0 && !reader_fill(r, 1))
+            return false;
+        size_t k = r->len < n ? r->len : n;
+        memcpy(d, r->buf, k);
+        reader_consume(r, k);
+        d += k;
+        n -= k;
+    }
+    return true;
 }

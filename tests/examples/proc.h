@@ -13,6 +13,8 @@
 /* The suite's parts (one per file). */
 void add_http_parser_tests(Suite *s);
 void add_http_server_tests(Suite *s);
+void add_resp_parser_tests(Suite *s);
+void add_redis_server_tests(Suite *s);
 
 typedef struct server {
     pid_t pid;
@@ -37,6 +39,23 @@ size_t cli_read(int fd, void *p, size_t n, int ms);
 bool cli_quiet(int fd, int ms);
 /* True when the peer closes (EOF or reset) within ms, skipping any bytes. */
 bool cli_wait_eof(int fd, int ms);
+
+/* A buffered reader over a client socket (reads wait up to 10 s each). */
+typedef struct reader {
+    int fd;
+    char buf[1 << 16];
+    size_t len;
+} reader_t;
+
+reader_t *reader_new(int fd);
+/* Reads until at least n bytes are buffered (n < sizeof buf: one byte stays
+ * spare, so a caller may NUL-terminate the buffered bytes); false on EOF or
+ * timeout. */
+bool reader_fill(reader_t *r, size_t n);
+/* Drops the first n buffered bytes. */
+void reader_consume(reader_t *r, size_t n);
+/* Reads exactly n bytes into p (any size); false on EOF or timeout. */
+bool reader_bytes(reader_t *r, void *p, size_t n);
 
 static inline void cli_send_str(int fd, const char *s)
 {

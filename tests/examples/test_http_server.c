@@ -27,30 +27,6 @@ typedef struct resp {
     size_t body_len;
 } resp_t;
 
-typedef struct reader {
-    int fd;
-    char buf[1 << 16];
-    size_t len;
-} reader_t;
-
-/* Fills the reader until it holds n bytes; false on EOF or timeout. */
-static bool fill(reader_t *r, size_t n)
-{
-    while (r->len < n && r->len < sizeof r->buf) {
-        size_t got = cli_read(r->fd, r->buf + r->len, 1, WAIT_MS);
-        if (got == 0)
-            return false;
-        r->len += got;
-    }
-    return r->len >= n;
-}
-
-static void consume(reader_t *r, size_t n)
-{
-    memmove(r->buf, r->buf + n, r->len - n);
-    r->len -= n;
-}
-
 /* Value of a header in a response head (case-insensitive name), or NULL. */
 static const char *head_value(const resp_t *p, const char *name)
 {
@@ -70,26 +46,18 @@ static void read_resp(reader_t *r, resp_t *p, bool head_only)
         r->buf[r->len] = 0;
         if ((end = strstr(r->buf, "\r\n\r\n")) != NULL)
             break;
-        ck_assert_msg(r->len + 1 < sizeof r->buf && fill(r, r->len + 1), "no response head");
+        ck_assert_msg(r->len + 1 < sizeof r->buf && reader_fill(r, r->len + 1), "no response head");
     }
     size_t hl = (size_t)(end - r->buf) + 4;
     ck_assert(hl < sizeof p->head);
     memcpy(p->head, r->buf, hl);
     p->head[hl] = 0;
-    consume(r, hl);
+    reader_consume(r, hl);
     ck_assert_msg(sscanf(p->head, "HTTP/1.1 %d ", &p->status) == 1, "status line: %s", p->head);
     const char *cl = head_value(p, "Content-Length");
     p->body_len = cl != NULL && !head_only ? strtoul(cl, NULL, 10) : 0;
     p->body = malloc(p->body_len + 1);
-    size_t got = 0;
-    while (got < p->body_len) {
-        if (r->len == 0)
-            ck_assert_msg(fill(r, 1), "body cut at %zu of %zu", got, p->body_len);
-        size_t k = r->len < p->body_len - got ? r->len : p->body_len - got;
-        memcpy(p->body + got, r->buf, k);
-        consume(r, k);
-        got += k;
-    }
+    ck_assert_msg(reader_bytes(r, p->body, p->body_len), "body of %zu bytes cut", p->body_len);
     p->body[p->body_len] = 0;
 }
 
@@ -97,13 +65,6 @@ static void resp_free(resp_t *p)
 {
     free(p->body);
     p->body = NULL;
-}
-
-static reader_t *reader_new(int fd)
-{
-    reader_t *r = calloc(1, sizeof *r);
-    r->fd = fd;
-    return r;
 }
 
 /* Sends req on a fresh connection and reads one response. */

@@ -13,11 +13,15 @@
  *         return gn_run(&h, "tcp://0.0.0.0:9000", &o) < 0;
  *     }
  *
- * Model. gn_run starts N event loops, each a thread with its own poller, and
- * blocks until the engine stops. Two topologies: a main reactor (the thread
- * that called gn_run) accepts connections and hands each to a loop chosen by
- * the load balancer; or, with reuse_port (and always with a single loop), each
- * loop has its own listener and accepts by itself. A connection belongs to
+ * Model. An engine (gn_engine_new, gn_engine_listen for each address,
+ * gn_engine_start, gn_engine_stop, gn_engine_wait, gn_engine_free; gn_run and
+ * gn_rotate do it all and block) runs N event loops, each a thread with its
+ * own poller. Two topologies: a main reactor (its own thread, or the thread
+ * that called gn_run) accepts connections on every listener and hands each to
+ * a loop chosen by the load balancer; or, with reuse_port and a TCP listener
+ * (and always with a single loop), each loop has its own listeners and
+ * accepts by itself (a unix path cannot be shared: loop 0 listens on it and
+ * balances its connections over the loops). A connection belongs to
  * one loop for its whole life: every callback about it runs on that loop's
  * thread, level-triggered, one read per readiness event.
  *
@@ -31,8 +35,9 @@
  * until on_close returns; after that the memory is freed. Code that must refer
  * to a connection later, or from another thread, keeps its gn_conn_id_t: a
  * handle to a closed connection is detected (generation check) and reported
- * as GN_ECLOSED, never dereferenced. A gn_engine_t * is valid from on_boot
- * until gn_run returns.
+ * as GN_ECLOSED, never dereferenced. A gn_engine_t * is valid from
+ * gn_engine_new until gn_engine_free (inside gn_run: from on_boot until
+ * gn_run returns).
  *
  * Errors: functions that can fail return 0 (or a non-negative count) or a
  * negative code: a negative errno, a GN_EADDR_* code of <gnet/socket.h>
@@ -40,9 +45,8 @@
  * of the GN_E* engine codes below (-4000..-4099). gn_strerror() describes
  * them all.
  *
- * Not yet supported (next issue; the API leaves room for them): UDP, several
- * listen addresses (gn_rotate), the client side (dialing connections into a
- * loop), edge-triggered mode. Setting edge_triggered returns GN_EUNSUPPORTED.
+ * Not supported: UDP, the client side (dialing connections into a loop),
+ * edge-triggered mode. Setting edge_triggered returns GN_EUNSUPPORTED.
  */
 #ifndef GNET_GNET_H
 #define GNET_GNET_H
@@ -84,10 +88,13 @@ GN_EXPORT const char *gn_strerror(int err);
 
 /* ---- types --------------------------------------------------------------- */
 
-/* An engine: its loops, listeners and options. Opaque; created by gn_run. */
+/* An engine: its loops, listeners and options. Opaque; created by
+ * gn_engine_new (or inside gn_run). */
 typedef struct gn_engine gn_engine_t;
 /* A connection, owned by its loop. Opaque; valid until on_close returns. */
 typedef struct gn_conn gn_conn_t;
+/* An event loop of an engine: a thread with its poller and connections. */
+typedef struct gn_loop gn_loop_t;
 
 /* A connection handle, usable from any thread: loop index (8 bits), slot in
  * that loop's table (24 bits) and generation (32 bits). 0 is never a valid
@@ -122,13 +129,16 @@ typedef enum gn_nodelay {
 
 /* Event callbacks. Any may be NULL. udata is handed back through
  * gn_engine_udata(). Callbacks about a connection run on its loop thread;
- * on_boot and on_shutdown run on the thread that called gn_run; on_tick runs
- * on loop 0's thread. The engine holds no lock while it calls them. */
+ * on_boot runs on the thread that calls gn_engine_start (gn_run's), and
+ * on_shutdown on the one whose gn_engine_wait (or gn_engine_free) sees the
+ * loops end (gn_run's); on_tick runs on loop 0's thread. The engine holds no
+ * lock while it calls them. */
 typedef struct gn_handler {
-    /* Listeners are bound, loops not started yet. GN_SHUTDOWN makes gn_run
-     * return 0 at once (on_shutdown is not called). */
+    /* Listeners are bound, loops not started yet. GN_SHUTDOWN makes
+     * gn_engine_start (gn_run) return 0 at once with the engine stopped
+     * (on_shutdown is not called). */
     gn_action_t (*on_boot)(gn_engine_t *eng);
-    /* Every connection is closed, loops have stopped; gn_run returns next. */
+    /* Every connection is closed, loops have stopped (gn_engine_wait; gn_run returns next). */
     void (*on_shutdown)(gn_engine_t *eng);
     /* A new connection. May write a greeting with gn_conn_write. */
     gn_action_t (*on_open)(gn_conn_t *c);
@@ -148,6 +158,12 @@ typedef struct gn_handler {
      * ticker. */
     gn_action_t (*on_tick)(gn_engine_t *eng, int64_t *delay_ns);
     void *udata; /* the caller's pointer, returned by gn_engine_udata */
+    /* On each loop's own thread: when it starts (before gn_engine_start
+     * returns and before any of its connections opens) and when it ends
+     * (after its last on_close). For per-loop state without thread-locals:
+     * gn_loop_set_udata. A GN_SHUTDOWN from on_loop_start stops the engine. */
+    gn_action_t (*on_loop_start)(gn_loop_t *loop);
+    void (*on_loop_stop)(gn_loop_t *loop);
 } gn_handler_t;
 
 /* Options. A zeroed struct (or NULL) means gnet's defaults. Values out of
@@ -189,7 +205,70 @@ typedef struct gn_options {
     int edge_triggered_io_chunk; /* reserved for edge_triggered; must be >= 0 */
 } gn_options_t;
 
-/* ---- engine -------------------------------------------------------------- */
+/* ---- engine -------------------------------------------------------------- *
+ * Life: gn_engine_new -> gn_engine_listen (any number) -> gn_engine_start ->
+ * gn_engine_stop (any thread, a signal handler too) -> gn_engine_wait ->
+ * gn_engine_free. new, listen, start, wait and free are the owner's calls:
+ * one thread at a time, never a loop thread (callbacks). Engines are
+ * independent: several may run in one process, one after another or at once. */
+
+/* Creates an engine with handler h (copied) and options opts (NULL: the
+ * defaults; the logger is set up and the options validated here). Nothing
+ * runs yet. Returns 0 with *out set, -EINVAL (out or h NULL), GN_EOPTION,
+ * -ENOMEM or the -errno of eventfd (-EMFILE). */
+GN_EXPORT int gn_engine_new(gn_engine_t **out, const gn_handler_t *h, const gn_options_t *opts);
+
+/* Adds a listen address ("tcp://host:port", "tcp4://", "tcp6://",
+ * "unix://path"), bound by gn_engine_start; any number, mixed. Port 0 lets
+ * the kernel pick (gn_engine_listener_addr tells which). Before start only.
+ * Returns 0, -EINVAL (NULL), -EBUSY (already started), a GN_EADDR_* code
+ * (malformed address), GN_EPROTO_UNSUPPORTED (udp) or -ENOMEM. */
+GN_EXPORT int gn_engine_listen(gn_engine_t *eng, const char *addr);
+
+/* Binds every listener, calls on_boot, starts the loops (and the main
+ * reactor's thread) and returns once every loop runs. With no listener the
+ * loops run and accept nothing. A stop requested before start makes the
+ * engine stop as soon as it runs. Returns 0 (also when on_boot returned
+ * GN_SHUTDOWN: the engine is then stopped), -EINVAL, -EBUSY (started
+ * before), -ENOMEM, the -errno of bind/listen (-EADDRINUSE...; no callback
+ * ran, nothing runs), or the -errno of a thread that could not be started
+ * (-EAGAIN: what had started was stopped and waited for, on_shutdown ran).
+ * After a failure only gn_engine_free is left to call. */
+GN_EXPORT int gn_engine_start(gn_engine_t *eng);
+
+/* Asks the engine to stop: listeners close, each loop closes its
+ * connections (on_close with GN_ESHUTDOWN), then the loops end;
+ * gn_engine_wait then runs on_shutdown. Any thread, including callbacks,
+ * and async-signal-safe (a SIGINT handler may call it): lock-free atomics
+ * and one write(2) to an eventfd, errno preserved; returns at once. Returns
+ * 0, -EINVAL (eng NULL), GN_ESTOPPED (a stop was already requested, or the
+ * engine is torn down) or the -errno of the write. */
+GN_EXPORT int gn_engine_stop(gn_engine_t *eng);
+
+/* Waits until the loops (and the main reactor) ended, up to timeout_ms
+ * (negative: no limit; 0: just look), then joins them, calls on_shutdown on
+ * this thread and releases the listeners (a unix socket's file is removed),
+ * pollers and connections; tasks that never ran are reported here (async
+ * callbacks get GN_ESHUTDOWN on this thread). Does not stop the engine:
+ * call gn_engine_stop first (or let GN_SHUTDOWN do it). Returns 0 once
+ * stopped (again at each later call), -ETIMEDOUT (still running: call again),
+ * -EINVAL (NULL, or never started), -EDEADLK (called on one of the engine's
+ * own threads), -EBUSY (from on_boot), or the main reactor's -errno if it
+ * failed. */
+GN_EXPORT int gn_engine_wait(gn_engine_t *eng, int timeout_ms);
+
+/* Frees the engine; a running one is stopped and waited for first. eng may
+ * be NULL. Not from the engine's own threads (ignored there). eng is invalid
+ * afterwards, for every thread. */
+GN_EXPORT void gn_engine_free(gn_engine_t *eng);
+
+/* Number of listen addresses given to gn_engine_listen. Any thread. */
+GN_EXPORT int gn_engine_num_listeners(const gn_engine_t *eng);
+
+/* The i-th listen address; after gn_engine_start, with the port the kernel
+ * picked for port 0. Any thread after gn_engine_start returned (before it,
+ * the owner's thread). Returns 0, or -EINVAL (NULL, i out of range). */
+GN_EXPORT int gn_engine_listener_addr(const gn_engine_t *eng, int i, gn_addr_t *out);
 
 /* Serves addr ("tcp://host:port", "tcp4://", "tcp6://", "unix://path") with
  * handler h until the engine stops (gn_engine_stop or GN_SHUTDOWN). h is copied;
@@ -199,23 +278,24 @@ typedef struct gn_options {
  * GN_EUNSUPPORTED, a GN_EADDR_* code (malformed address),
  * GN_EPROTO_UNSUPPORTED (udp), the -errno of bind/listen (-EADDRINUSE...),
  * -ENOMEM. If a loop thread cannot be started (after on_boot) the engine
- * stops as after gn_engine_stop and gn_run returns that -errno (-EAGAIN). */
+ * stops as after gn_engine_stop and gn_run returns that -errno (-EAGAIN).
+ * The same as gn_engine_new, gn_engine_listen, gn_engine_start with the main
+ * reactor on this thread, gn_engine_wait and gn_engine_free. */
 GN_EXPORT int gn_run(const gn_handler_t *h, const char *addr, const gn_options_t *opts);
 
-/* Asks the engine to stop: each loop closes its connections (on_close with
- * GN_ESHUTDOWN), then on_shutdown runs and gn_run returns 0. Any thread,
- * including callbacks; returns at once. Returns 0, -EINVAL (eng NULL) or
- * GN_ESTOPPED (a stop was already requested). */
-GN_EXPORT int gn_engine_stop(gn_engine_t *eng);
+/* gn_run with the n addresses of addrs (gnet's Rotate): one engine, every
+ * listener served by its loops. -EINVAL also for n <= 0 or a NULL entry. */
+GN_EXPORT int gn_rotate(const gn_handler_t *h, const char *const *addrs, int n,
+                        const gn_options_t *opts);
 
 /* Connections open right now, over all loops (a recent value). Any thread. */
 GN_EXPORT size_t gn_engine_count_connections(const gn_engine_t *eng);
 
-/* A close-on-exec duplicate of the (first) listener fd; the caller owns it.
- * Any thread, from on_boot until a stop is requested: the stop closes the
- * listener, after which the call may fail (-EBADF) or, if the number was
- * reused meanwhile, duplicate an unrelated fd. Returns the fd, -EINVAL or
- * -errno. */
+/* A close-on-exec duplicate of the first listener's fd (the main reactor's,
+ * or loop 0's); the caller owns it. Any thread, from on_boot until a stop is
+ * requested: the stop closes the listener, after which the call may fail
+ * (-EBADF) or, if the number was reused meanwhile, duplicate an unrelated fd.
+ * Returns the fd, -EINVAL, -EBADF (no listener, not running) or -errno. */
 GN_EXPORT int gn_engine_dup(const gn_engine_t *eng);
 
 /* The handler's udata. Any thread. */
@@ -223,6 +303,72 @@ GN_EXPORT void *gn_engine_udata(const gn_engine_t *eng);
 
 /* Number of event loops. Any thread. */
 GN_EXPORT int gn_engine_num_loops(const gn_engine_t *eng);
+
+/* ---- event loops -------------------------------------------------------------- *
+ * A gn_loop_t * is valid from gn_engine_start until gn_engine_wait returned
+ * 0 (inside gn_run, until it returns). Functions marked "loop thread" must
+ * run on that loop's thread (its callbacks, timers, executed functions). */
+
+/* Loop i (0 <= i < gn_engine_num_loops) or NULL. Any thread, after start. */
+GN_EXPORT gn_loop_t *gn_engine_loop(const gn_engine_t *eng, int i);
+/* The loop a connection belongs to (NULL for NULL). Loop thread. */
+GN_EXPORT gn_loop_t *gn_conn_loop(const gn_conn_t *c);
+/* The loop's engine, its index (-EINVAL for NULL) and the connections open
+ * on it now (a recent value from another thread). Any thread. */
+GN_EXPORT gn_engine_t *gn_loop_engine(const gn_loop_t *loop);
+GN_EXPORT int gn_loop_index(const gn_loop_t *loop);
+GN_EXPORT size_t gn_loop_count_connections(const gn_loop_t *loop);
+/* A user pointer kept with the loop (NULL initially), typically per-loop
+ * scratch or state set in on_loop_start. Loop thread (or the owner's thread
+ * before start / after wait). */
+GN_EXPORT void *gn_loop_udata(const gn_loop_t *loop);
+GN_EXPORT void gn_loop_set_udata(gn_loop_t *loop, void *udata);
+
+/* A function executed on a loop's thread. loop is NULL when the engine
+ * stopped before it could run: then it is called once on the thread in
+ * gn_engine_wait, so arg can be freed. */
+typedef void (*gn_loop_fn)(gn_loop_t *loop, void *arg);
+
+/* Runs fn(loop, arg) on the loop's thread, after the I/O of its current
+ * round, exactly once (gnet's Execute). Calls from one thread run in order.
+ * Any thread (not a signal handler). Returns 0, -EINVAL (NULL), -ENOMEM or
+ * GN_ESHUTDOWN (the engine is torn down); on error fn is never called. */
+GN_EXPORT int gn_loop_execute(gn_loop_t *loop, gn_loop_fn fn, void *arg);
+
+/* A loop timer's callback, on the loop's thread; GN_SHUTDOWN stops the
+ * engine (GN_CLOSE means nothing here). id is the timer's. */
+typedef gn_action_t (*gn_loop_timer_fn)(gn_loop_t *loop, uint64_t id, void *udata);
+
+/* Arms a timer on the loop (gnet-netpoll's timers): fn(loop, id, udata)
+ * after delay_ns, then every period_ns when period_ns is not 0, between
+ * rounds of I/O, never early. One allocation per timer, no system call;
+ * O(log n). A repeating timer runs until cancelled or the loop stops;
+ * timers still armed when the loop ends are dropped (fn not called). *id (if
+ * not NULL) receives its id. Loop thread. Returns 0, -EINVAL (loop or fn
+ * NULL) or -ENOMEM (not armed). */
+GN_EXPORT int gn_loop_timer_add(gn_loop_t *loop, uint64_t delay_ns, uint64_t period_ns,
+                                gn_loop_timer_fn fn, void *udata, uint64_t *id);
+
+/* Disarms a loop timer (also from its own callback: a repeating one stops).
+ * Loop thread. Returns 0, -EINVAL (loop NULL) or -ENOENT (fired, cancelled
+ * or unknown id). */
+GN_EXPORT int gn_loop_timer_cancel(gn_loop_t *loop, uint64_t id);
+
+/* Adopts fd, an already connected stream socket (TCP or unix, e.g. a
+ * socketpair end), as a connection of the loop: on_open runs there with
+ * gn_conn_context(c) == ctx, then it is served like an accepted one. fd is
+ * made non-blocking; the engine's socket options apply. On success the
+ * engine owns fd (closed by the connection's close, or by the stop if that
+ * comes first: no callback then). Any thread, after gn_engine_start.
+ * Returns 0, -EINVAL (NULL loop, negative fd), -ENOTSOCK / GN_EPROTO_UNSUPPORTED
+ * (not a stream socket), -ENOMEM or GN_ESHUTDOWN; on error fd stays the
+ * caller's. */
+GN_EXPORT int gn_loop_enroll(gn_loop_t *loop, int fd, void *ctx);
+
+/* As gn_loop_enroll, on the loop the load balancer picks (round-robin and
+ * least-connections as for accepted connections; the source-address hash
+ * uses the peer's address). Any thread, after gn_engine_start. */
+GN_EXPORT int gn_engine_enroll(gn_engine_t *eng, int fd, void *ctx);
 
 /* ---- connection: identity (loop thread) ---------------------------------- */
 
@@ -318,10 +464,11 @@ GN_EXPORT int gn_conn_close(gn_conn_t *c);
  * runs on that loop thread as cb(c, err, udata), c being the connection (NULL
  * when it is gone) and err 0 on success, GN_ECLOSED when the handle names a
  * closed connection, or the error of the operation. If the engine stops
- * before the task runs, cb gets (NULL, GN_ESHUTDOWN) on the thread running
- * gn_run. When one of these functions returns an error, cb is never called.
- * eng must be the connection's engine and still running (see gn_run): calls
- * after gn_run returned are undefined behaviour.
+ * before the task runs, cb gets (NULL, GN_ESHUTDOWN) on the thread in
+ * gn_engine_wait (gn_run's). When one of these functions returns an error, cb
+ * is never called. eng must be the connection's engine, not freed: once the
+ * engine is torn down (gn_engine_wait returned 0) they return GN_ESHUTDOWN;
+ * calls after gn_engine_free (gn_run returned) are undefined behaviour.
  * Order: calls made from one thread run in the order they were made. Calls
  * from different threads have no order between them, even when causally
  * related (A's async_write, then A signals B, then B's async_close may run
@@ -338,7 +485,7 @@ GN_EXPORT int gn_conn_async_write(gn_engine_t *eng, gn_conn_id_t id, const void 
 
 /* As gn_conn_async_write, without the copy: p is handed over. The engine
  * reads it on the loop thread and then calls free_fn(p) (if free_fn is not
- * NULL) exactly once, before cb, on that thread (on the gn_run thread if the
+ * NULL) exactly once, before cb, on that thread (on the gn_engine_wait thread if the
  * engine stopped first). The caller must not touch p after a successful
  * call; when the call fails, free_fn is not called and p stays the
  * caller's. Bytes the socket does not take at once are copied into the

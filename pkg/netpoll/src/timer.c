@@ -199,6 +199,15 @@ GN_EXPORT int gn_poller_timer_cancel(gn_poller_t *p, gn_timer_id_t id)
     return 0;
 }
 
+GN_EXPORT void *gn_poller_timer_udata(const gn_poller_t *p, gn_timer_id_t id)
+{
+    if (p == NULL)
+        return NULL;
+    const gn__timers_t *t = &p->timers;
+    uint32_t s = id_slot(id);
+    return s < t->used && t->slots[s].gen == id_gen(id) ? t->slots[s].udata : NULL;
+}
+
 GN_EXPORT uint64_t gn_poller_now(gn_poller_t *p)
 {
     return p != NULL ? timers_now(p) : 0;

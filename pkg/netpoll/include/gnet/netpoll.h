@@ -288,6 +288,10 @@ GN_EXPORT int gn_poller_timer_add(gn_poller_t *p, uint64_t delay_ns, uint64_t pe
  * or -ENOENT (id names no live timer: 0, fired, cancelled, or unknown). */
 GN_EXPORT int gn_poller_timer_cancel(gn_poller_t *p, gn_timer_id_t id);
 
+/* The udata a live timer was armed with, or NULL (p NULL, or id names no
+ * live timer). O(1). Polling thread. */
+GN_EXPORT void *gn_poller_timer_udata(const gn_poller_t *p, gn_timer_id_t id);
+
 /* The poller's clock, CLOCK_MONOTONIC in nanoseconds, as timers see it: read
  * at most once per round, at the first use after the round's wait returned
  * (a timer add, the timer phase, this call), so every timer added in one
