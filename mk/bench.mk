@@ -6,8 +6,10 @@
 #   make bench-echo    runs gnet-c's examples/echo against the peers, interleaved;
 #                      ECHO_ARGS changes the run (see bench/scripts/echo.sh), e.g.
 #                      ECHO_ARGS='-r 5 -t "1000x4096" -p 16 -x'
+#   make plots         renders docs/bench-echo-{cpu,rate}.png from results/echo.csv
 #help bench-kit           build/bench/kit/: echo_load and the peer echo servers found
 #help bench-echo          examples/echo against the peers in bench/peers, interleaved (ECHO_ARGS=...)
+#help plots               docs/bench-echo-{cpu,rate}.png from results/echo.csv (gnuplot)
 
 KIT := $(BUILD)/bench/kit
 ECHO_LOAD := $(KIT)/echo_load
@@ -59,4 +61,9 @@ bench-echo: bench-kit
 	    echo "bench-echo: echo_$$p not built (its Debian -dev package is missing)" >&2; done
 	LOAD=$(ECHO_LOAD) bash bench/scripts/echo.sh $(ECHO_ARGS) -- $(ECHO_SERVERS)
 
-.PHONY: bench-kit bench-echo
+# Charts for the README from the last bench-echo run (PLOT_CSV to pick another run).
+PLOT_CSV ?= results/echo.csv
+plots:
+	bash bench/scripts/plots.sh $(PLOT_CSV) docs
+
+.PHONY: bench-kit bench-echo plots

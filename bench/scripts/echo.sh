@@ -98,8 +98,8 @@ summarise() { # summarise CONNS SIZE DEPTH: the table of one setting, from the r
     END {
         split(sys, sv, " "); for (i in sv) { split(sv[i], kvp, "="); sysm[kvp[1]] = kvp[2] }
         ns = split(order, nm, " ")
-        printf "%-10s %4s %10s %9s %9s %6s %6s %9s %8s %8s %6s %7s %7s %5s %6s %8s  %s\n", "server", "runs", "msgs/s", "min", "max", "spread",
-            "rate", "us/msg", "min", "max", "cpu", "cli_cpu", "srv_cpu", "other", "errors", "sys/msg", "flags"
+        printf "%-10s %4s %10s %9s %9s %6s %8s %9s %8s %8s %7s %7s %7s %5s %6s %8s  %s\n", "server", "runs", "msgs/s", "min", "max", "spread",
+            "rate/ref", "us/msg", "min", "max", "cpu/ref", "cli_cpu", "srv_cpu", "other", "errors", "sys/msg", "flags"
         for (i = 1; i <= ns; i++) {
             k = nm[i]; n = cnt[k] + 0
             delete a; delete b; delete x; delete y; delete z
@@ -114,7 +114,7 @@ summarise() { # summarise CONNS SIZE DEPTH: the table of one setting, from the r
             if (om > 0.2) flags = flags " busy-machine"
             if (er[k] > 0) flags = flags " ERRORS"
             spc = sysm[k] == "" ? "-" : sysm[k]
-            printf "%-10s %4d %10.0f %9.0f %9.0f %5.0f%% %6.3f %9.3f %8.3f %8.3f %6.3f %7.2f %7.2f %5.2f %6d %8s %s\n", k, n, rm, rmin, rmax,
+            printf "%-10s %4d %10.0f %9.0f %9.0f %5.0f%% %8.3f %9.3f %8.3f %8.3f %7.3f %7.2f %7.2f %5.2f %6d %8s %s\n", k, n, rm, rmin, rmax,
                 (rm > 0 ? 100 * (rmax - rmin) / rm : 0), rr, um, umin, umax, ur, cm, sm, om, er[k], spc, flags
             printf "%s,%s,%s,%s,%d,%.0f,%.0f,%.0f,%.3f,%.3f,%.3f,%.3f,%.3f,%.2f,%.2f,%.2f,%d,%s\n", c, s, p, k, n, rm, rmin, rmax, um, umin, umax,
                 rr, ur, cm, sm, om, er[k], (spc == "-" ? "" : spc) >>csv
@@ -162,8 +162,8 @@ for setting in $settings; do
     done
 done
 echo
-echo "rate = msgs/s / ${names[0]}'s msgs/s (higher is better)"
-echo "cpu  = server/${names[0]} CPU per msg: median server CPU us per message / ${names[0]}'s (lower is better)"
+echo "rate/ref = median msgs/s / ${names[0]}'s median msgs/s (higher is better)"
+echo "cpu/ref  = server/${names[0]} CPU per msg: median server CPU us per message / ${names[0]}'s (lower is better)"
 echo "spread = (max - min) / median msgs/s over the rounds: a ratio closer to 1 than this is noise"
 echo "client-saturated: echo_load used >= 0.9 CPU, msgs/s shows the client's limit; compare cpu instead"
 echo "busy-machine: > 0.2 CPUs of other work on the two CPUs during the runs; numbers are throttled"

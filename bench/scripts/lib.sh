@@ -114,11 +114,21 @@ gn_stats() {
 }
 
 GN_PERF_PID=
+# perf prints a count every 100 ms (-I), so its first line shows that it has
+# attached; the total is the sum of the intervals, the last one cut short by SIGINT.
 gn_syscalls_start() {
+    local i
     command -v perf >/dev/null || return 1
-    perf stat -e raw_syscalls:sys_enter -x, -o "$GN_TMP/perf.out" -p "$1" 2>/dev/null &
+    rm -f "$GN_TMP/perf.out"
+    perf stat -I 100 -e raw_syscalls:sys_enter -x, -o "$GN_TMP/perf.out" -p "$1" 2>/dev/null &
     GN_PERF_PID=$!
-    sleep 0.2 # perf attaches asynchronously
+    for ((i = 0; i < 100; i++)); do # up to 5 s
+        grep -q raw_syscalls "$GN_TMP/perf.out" 2>/dev/null && return 0
+        kill -0 "$GN_PERF_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    gn_syscalls_stop >/dev/null
+    return 1
 }
 
 gn_syscalls_stop() { # prints the count, or nothing
@@ -126,5 +136,5 @@ gn_syscalls_stop() { # prints the count, or nothing
     kill -INT "$GN_PERF_PID" 2>/dev/null || true
     wait "$GN_PERF_PID" 2>/dev/null || true
     GN_PERF_PID=
-    awk -F, '/raw_syscalls:sys_enter/ { print $1 }' "$GN_TMP/perf.out" 2>/dev/null
+    awk -F, '$4 ~ /raw_syscalls:sys_enter/ { n++; s += $2 } END { if (n) print s }' "$GN_TMP/perf.out" 2>/dev/null
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { A_WRITE, A_WAKE, A_CLOSE } async_kind_t;
+typedef enum { A_WRITE, A_WAKE, A_CLOSE, A_PAUSE, A_RESUME, A_BUFFERED } async_kind_t;
 
 typedef struct gn__async {
     gn_engine_t *eng;
@@ -47,6 +47,14 @@ static int run_op(gn__async_t *t, gn_conn_t **cp)
         gn__loop_run_closes(c->loop);
         *cp = NULL;
         return 0;
+    case A_PAUSE:
+        return gn_conn_pause_read(c);
+    case A_RESUME:
+        return gn_conn_resume_read(c);
+    case A_BUFFERED: /* still wanted: not paused again, bytes still there */
+        if (!gn_conn_read_paused(c) && gn_ringbuf_buffered(&c->in) > 0)
+            gn__conn_traffic(c, 0);
+        return 0;
     }
     return 0;
 }
@@ -54,7 +62,7 @@ static int run_op(gn__async_t *t, gn_conn_t **cp)
 static int async_task(void *arg)
 {
     gn__async_t *t = arg;
-    gn__loop_t *l = &t->eng->loops[t->id >> 56];
+    gn__loop_t *l = &t->eng->loops[gn__id_loop(t->id)];
     gn_conn_t *c = gn__conn_lookup(l, t->id);
     int err = c == NULL ? GN_ECLOSED : run_op(t, &c);
     release_owned(t);
@@ -99,7 +107,7 @@ static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const st
     }
     if (!gn__engine_enter(eng))
         return GN_ESHUTDOWN;
-    if ((int)(id >> 56) >= eng->nloops) {
+    if (gn__id_loop(id) >= (unsigned)eng->nloops) {
         gn__engine_leave(eng);
         return GN_ECLOSED;
     }
@@ -123,7 +131,7 @@ static int submit(gn_engine_t *eng, gn_conn_id_t id, async_kind_t kind, const st
     }
     /* One priority for every kind, so a close queued after writes from the
      * same thread runs after them. */
-    int rc = gn_poller_trigger(eng->loops[id >> 56].poller, GN_PRIO_LOW, async_task, t);
+    int rc = gn_poller_trigger(eng->loops[gn__id_loop(id)].poller, GN_PRIO_LOW, async_task, t);
     gn__engine_leave(eng);
     if (rc < 0)
         free(t); /* not release_owned: on failure the caller keeps its buffer */
@@ -155,6 +163,23 @@ int gn_conn_async_wake(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *
 int gn_conn_async_close(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
 {
     return submit(eng, id, A_CLOSE, NULL, 0, NULL, cb, udata);
+}
+
+int gn_conn_async_pause_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
+{
+    return submit(eng, id, A_PAUSE, NULL, 0, NULL, cb, udata);
+}
+
+int gn_conn_async_resume_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata)
+{
+    return submit(eng, id, A_RESUME, NULL, 0, NULL, cb, udata);
+}
+
+/* On the loop thread: an on_traffic for the bytes c's inbound buffer holds,
+ * from a task, so that it never runs inside the caller's callback. */
+int gn__async_wake_buffered(gn_conn_t *c)
+{
+    return submit(c->loop->eng, gn_conn_id(c), A_BUFFERED, NULL, 0, NULL, NULL, NULL);
 }
 
 int gn_conn_async_write_owned(gn_engine_t *eng, gn_conn_id_t id, void *p, size_t n,

@@ -10,7 +10,7 @@ static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata);
 
 gn_conn_id_t gn__conn_make_id(int loop, uint32_t slot, uint32_t gen)
 {
-    return ((uint64_t)(unsigned)loop << 56) | ((uint64_t)slot << 32) | gen;
+    return gn__id_make(loop, slot, gen);
 }
 
 /* Takes a free slot, growing the table (by doubling) when none is left.
@@ -48,13 +48,18 @@ static void slot_put(gn__loop_t *l, uint32_t i)
     l->free_head = i;
 }
 
-gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id)
+/* The connection in slot whose generation is gen, whatever its state; NULL
+ * when the slot is free or holds another tenant. */
+gn_conn_t *gn__conn_at(gn__loop_t *l, uint32_t slot, uint32_t gen)
 {
-    uint32_t slot = (uint32_t)(id >> 32) & (GN__MAX_SLOTS - 1);
-    uint32_t gen = (uint32_t)id;
     if (slot >= l->nslots || l->slots[slot].gen != gen)
         return NULL;
-    gn_conn_t *c = l->slots[slot].conn;
+    return l->slots[slot].conn;
+}
+
+gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id)
+{
+    gn_conn_t *c = gn__conn_at(l, gn__id_slot(id), gn__id_gen(id));
     if (c == NULL || (c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
         return NULL;
     return c;
@@ -112,45 +117,10 @@ int gn__conn_open(gn__loop_t *l, int fd)
     return 0;
 }
 
-/* Defers the close to the end of the current callback, so user code that
- * still holds c (it is in a callback) never sees freed memory. */
-void gn__conn_mark_close(gn_conn_t *c, int err)
+/* Gives the slot and the memory back; the fd is already closed. */
+void gn__conn_free(gn_conn_t *c)
 {
-    if ((c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
-        return;
-    c->flags |= GN__C_CLOSING;
-    c->close_err = err;
-    c->next_closing = c->loop->closing;
-    c->loop->closing = c;
-}
-
-void gn__loop_run_closes(gn__loop_t *l)
-{
-    while (l->closing != NULL) {
-        gn_conn_t *c = l->closing;
-        l->closing = c->next_closing;
-        gn__conn_close_now(c, c->close_err);
-    }
-}
-
-/* Deregisters, flushes once, tells the user, then closes and frees. */
-void gn__conn_close_now(gn_conn_t *c, int err)
-{
-    if ((c->flags & GN__C_CLOSED) != 0)
-        return;
     gn__loop_t *l = c->loop;
-    gn_engine_t *eng = l->eng;
-    c->flags |= GN__C_CLOSED;
-    (void)gn_poller_delete(l->poller, &c->pa);
-    if (err != -EPIPE && err != -ECONNRESET)
-        gn__conn_flush_once(c);
-    if (eng->h.on_close != NULL) {
-        gn_action_t a = eng->h.on_close(c, err);
-        if (a == GN_SHUTDOWN)
-            gn__engine_request_stop(eng);
-        gn__scratch_reset(l); /* on_close may have peeked a wrapped ring */
-    }
-    close(c->pa.fd);
     gn_ringbuf_release(&c->in);
     gn__conn_out_release(c);
     slot_put(l, c->slot);
@@ -158,29 +128,24 @@ void gn__conn_close_now(gn_conn_t *c, int err)
     free(c);
 }
 
-/* Closes every connection of the loop (engine stop), one by one, safe
- * against on_close callbacks closing others. */
-void gn__loop_close_all(gn__loop_t *l, int err)
-{
-    for (uint32_t i = 0; i < l->nslots; i++) {
-        gn_conn_t *c = l->slots[i].conn;
-        if (c != NULL)
-            gn__conn_close_now(c, (c->flags & GN__C_CLOSING) ? c->close_err : err);
-    }
-    l->closing = NULL;
-}
-
 static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
 {
     (void)fd;
-    (void)flags;
     gn_conn_t *c = udata;
     gn__loop_t *l = c->loop;
+    if ((c->flags & GN__C_DRAINING) != 0) {
+        gn__conn_drain_io(c, ev, flags);
+        return l->stopped ? GN_POLL_STOP : 0;
+    }
     if (gn_is_write_event(ev))
         gn__conn_on_writable(c);
     if ((c->flags & GN__C_CLOSING) == 0 &&
-        (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0))
-        gn__conn_on_readable(c);
+        (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0)) {
+        if ((c->flags & GN__C_PAUSED) != 0)
+            gn__conn_paused_event(c, ev, flags);
+        else
+            gn__conn_on_readable(c);
+    }
     gn__loop_run_closes(l);
     return l->stopped ? GN_POLL_STOP : 0;
 }

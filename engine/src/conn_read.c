@@ -191,10 +191,104 @@ void gn__conn_traffic(gn_conn_t *c, size_t nread)
     gn__apply_action(eng, c, a);
 }
 
+/* Moves the ring's bytes to offset 0 of an allocation with at least `room`
+ * free bytes after them. Few bytes in a large enough ring move within it
+ * (through the loop's read buffer, which is idle between reads); otherwise a
+ * new allocation of 1.5 x (bytes + room) takes them. This happens only after
+ * the handler consumed part of the bytes (the ring then starts further in);
+ * plain growth goes through ring_grow. */
+static int ring_linearize(gn_conn_t *c, size_t room)
+{
+    gn__loop_t *l = c->loop;
+    gn_ringbuf_t *rb = &c->in;
+    struct iovec d[2];
+    int nd = gn_ringbuf_peek(rb, SIZE_MAX, d);
+    size_t len = gn_ringbuf_buffered(rb);
+    if (len <= l->rcap && gn_ringbuf_cap(rb) >= len + room) {
+        size_t off = 0;
+        for (int i = 0; i < nd; i++) {
+            memcpy(l->rbuf + off, d[i].iov_base, d[i].iov_len);
+            off += d[i].iov_len;
+        }
+        gn_ringbuf_reset(rb);
+        return gn_ringbuf_write(rb, l->rbuf, len); /* fits: cannot fail */
+    }
+    if (len > (SIZE_MAX / 2 - room) / 2)
+        return -ENOMEM;
+    size_t cap = len + room;
+    gn_ringbuf_t nr;
+    int rc = gn_ringbuf_init_cap(&nr, cap + cap / 2);
+    if (rc == 0)
+        rc = gn_ringbuf_writev(&nr, d, nd);
+    if (rc < 0) {
+        gn_ringbuf_release(&nr);
+        return rc;
+    }
+    gn_ringbuf_release(rb);
+    *rb = nr;
+    return 0;
+}
+
+/* The free space right after the ring's bytes, at least `room` long. When
+ * the bytes start the allocation and all the free space follows them, the
+ * ring grows by its own policy (x1.25): contiguous contents are kept by
+ * realloc, which moves large blocks by remapping pages, not copying them,
+ * so a growing message is neither copied again nor faulted in again. */
+static int ring_tail(gn_conn_t *c, size_t room, struct iovec *tail)
+{
+    struct iovec d[2], sp[2];
+    for (int pass = 0; pass < 3; pass++) {
+        int nd = gn_ringbuf_peek(&c->in, SIZE_MAX, d);
+        int ns = gn_ringbuf_space(&c->in, sp);
+        bool after =
+            nd == 1 && ns > 0 &&
+            (unsigned char *)sp[0].iov_base == (unsigned char *)d[0].iov_base + d[0].iov_len;
+        if (after && sp[0].iov_len >= room) {
+            *tail = sp[0];
+            return 0;
+        }
+        int rc = after && ns == 1 ? gn_ringbuf_reserve(&c->in, room) : ring_linearize(c, room);
+        if (rc < 0)
+            return rc;
+    }
+    return -ENOMEM;
+}
+
+/* With bytes already waiting (a message still incomplete), the read goes
+ * straight after them in the ring rather than into the loop's buffer, so the
+ * readable bytes stay one contiguous run: a handler that peeks all on every
+ * read costs O(bytes) for the message, not O(bytes^2), and never copies. */
+static ssize_t read_into_ring(gn_conn_t *c)
+{
+    struct iovec tail;
+    int rc = ring_tail(c, c->loop->rcap, &tail);
+    if (rc < 0)
+        return rc;
+    size_t max = c->loop->rcap; /* read_buffer_cap bounds every read */
+    ssize_t n;
+    do
+        n = read(c->pa.fd, tail.iov_base, tail.iov_len < max ? tail.iov_len : max);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    (void)gn_ringbuf_commit(&c->in, (size_t)n);
+    return n;
+}
+
 void gn__conn_on_readable(gn_conn_t *c)
 {
     gn__loop_t *l = c->loop;
     ssize_t n;
+    if (!gn_ringbuf_empty(&c->in)) {
+        n = read_into_ring(c);
+        if (n > 0)
+            gn__conn_traffic(c, 0);
+        else if (n == 0)
+            gn__conn_mark_close(c, GN_EEOF);
+        else if (n != -EAGAIN)
+            gn__conn_mark_close(c, (int)n);
+        return;
+    }
     do
         n = read(c->pa.fd, l->rbuf, l->rcap);
     while (n < 0 && errno == EINTR);

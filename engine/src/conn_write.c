@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* The outbound buffer exists only while it holds bytes: an idle connection
@@ -56,19 +57,34 @@ static ssize_t sock_writev(int fd, const struct iovec *iov, int iovcnt)
     return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 }
 
-/* Arms or drops EPOLLOUT when it changes. A failure marks the connection to
- * close with that error and returns it, so a write can report it. */
-static int set_out_interest(gn_conn_t *c, bool on)
+/* Registers the interest the connection's state asks for, with one
+ * epoll_ctl and only when it differs from the registered one:
+ *   reading, nothing to send    read (level)
+ *   reading, output pending     read + write
+ *   paused, output pending      write only
+ *   paused, nothing to send     read, edge-triggered: no wake-up while the
+ *                               peer sends nothing new, errors still seen
+ * A failure marks the connection to close with that error and returns it,
+ * so a write can report it. */
+int gn__conn_update_interest(gn_conn_t *c)
 {
-    if (on == ((c->flags & GN__C_OUT_ARMED) != 0))
+    uint32_t out = out_empty(c) ? 0 : GN__C_OUT_ARMED;
+    uint32_t quiet = (c->flags & GN__C_PAUSED) != 0 ? GN__C_RD_QUIET : 0;
+    uint32_t mask = GN__C_OUT_ARMED | GN__C_RD_QUIET;
+    if ((c->flags & mask) == (out | quiet))
         return 0;
     gn_poller_t *p = c->loop->poller;
-    int rc = on ? gn_poller_mod_read_write(p, &c->pa, false) : gn_poller_mod_read(p, &c->pa, false);
+    int rc;
+    if (quiet == 0)
+        rc = out != 0 ? gn_poller_mod_read_write(p, &c->pa, false)
+                      : gn_poller_mod_read(p, &c->pa, false);
+    else
+        rc = out != 0 ? gn_poller_mod_write(p, &c->pa, false) : gn_poller_mod_read(p, &c->pa, true);
     if (rc < 0) {
         gn__conn_mark_close(c, rc);
         return rc;
     }
-    c->flags ^= GN__C_OUT_ARMED;
+    c->flags = (c->flags & ~mask) | out | quiet;
     return 0;
 }
 
@@ -84,6 +100,22 @@ static int flush_some(gn_conn_t *c)
     return n < 0 ? (n == -EWOULDBLOCK ? -EAGAIN : (int)n) : 0;
 }
 
+/* on_drain, once per time the buffer went above the watermark and came
+ * back down to it. */
+static void maybe_drained(gn_conn_t *c)
+{
+    gn__loop_t *l = c->loop;
+    gn_engine_t *eng = l->eng;
+    if ((c->flags & GN__C_DRAIN_OWED) == 0 ||
+        gn_conn_outbound_buffered(c) > eng->o.write_low_watermark)
+        return;
+    c->flags &= ~(uint32_t)GN__C_DRAIN_OWED;
+    if (eng->h.on_drain != NULL) {
+        gn__apply_action(eng, c, eng->h.on_drain(c));
+        gn__scratch_reset(l); /* on_drain may have peeked */
+    }
+}
+
 void gn__conn_on_writable(gn_conn_t *c)
 {
     if ((c->flags & (GN__C_CLOSING | GN__C_CLOSED)) != 0)
@@ -93,30 +125,43 @@ void gn__conn_on_writable(gn_conn_t *c)
         gn__conn_mark_close(c, rc);
         return;
     }
-    if (out_empty(c))
-        set_out_interest(c, false);
+    if (out_empty(c) && gn__conn_update_interest(c) < 0)
+        return;
+    maybe_drained(c);
 }
 
-void gn__conn_flush_once(gn_conn_t *c)
+int gn__conn_flush_out(gn_conn_t *c)
 {
-    (void)flush_some(c);
+    return flush_some(c);
 }
 
-/* Queues the bytes of iov after the first `skip` ones. */
+bool gn__conn_out_empty(const gn_conn_t *c)
+{
+    return out_empty(c);
+}
+
+/* Queues the bytes of iov after the first `skip` ones, all or nothing, with
+ * gn_mixbuf_writev (one placement decision for the whole remainder). */
 static int buffer_rest(gn_conn_t *c, const struct iovec *iov, int iovcnt, size_t skip)
 {
-    for (int i = 0; i < iovcnt; i++) {
-        size_t len = iov[i].iov_len;
-        if (skip >= len) {
-            skip -= len;
-            continue;
-        }
-        int rc = gn_mixbuf_write(c->out, (const unsigned char *)iov[i].iov_base + skip, len - skip);
-        if (rc < 0)
-            return rc;
-        skip = 0;
-    }
-    return 0;
+    int i = 0;
+    while (i < iovcnt && skip >= iov[i].iov_len)
+        skip -= iov[i++].iov_len;
+    if (skip == 0)
+        return gn_mixbuf_writev(c->out, iov + i, iovcnt - i);
+    /* The first entry was sent in part: a copy of the rest with it trimmed. */
+    struct iovec small[16];
+    int n = iovcnt - i;
+    struct iovec *v = n <= 16 ? small : malloc((size_t)n * sizeof *v);
+    if (v == NULL)
+        return -ENOMEM;
+    memcpy(v, iov + i, (size_t)n * sizeof *v);
+    v[0].iov_base = (unsigned char *)v[0].iov_base + skip;
+    v[0].iov_len -= skip;
+    int rc = gn_mixbuf_writev(c->out, v, n);
+    if (v != small)
+        free(v);
+    return rc;
 }
 
 static ssize_t fail(gn_conn_t *c, int err)
@@ -164,7 +209,9 @@ ssize_t gn_conn_writev(gn_conn_t *c, const struct iovec *iov, int iovcnt)
         rc = buffer_rest(c, iov, iovcnt, sent);
     if (rc < 0)
         return fail(c, rc);
-    rc = set_out_interest(c, true);
+    if (gn_mixbuf_buffered(c->out) > c->loop->eng->o.write_low_watermark)
+        c->flags |= GN__C_DRAIN_OWED;
+    rc = gn__conn_update_interest(c);
     return rc < 0 ? rc : total;
 }
 
@@ -186,7 +233,7 @@ int gn_conn_flush(gn_conn_t *c)
     if (rc < 0 && rc != -EAGAIN)
         return (int)fail(c, rc);
     if (out_empty(c))
-        set_out_interest(c, false);
+        (void)gn__conn_update_interest(c);
     return 0;
 }
 

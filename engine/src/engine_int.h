@@ -15,20 +15,51 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GN__MAX_LOOPS      256
-#define GN__DEFAULT_BUFCAP (64 * 1024)
-#define GN__MIN_BUFCAP     1024
-#define GN__MAX_BUFCAP     (64 * 1024 * 1024)
-#define GN__SLOT_BITS      24
-#define GN__MAX_SLOTS      (1u << GN__SLOT_BITS)
+#define GN__MAX_LOOPS         256
+#define GN__DEFAULT_BUFCAP    (64 * 1024)
+#define GN__MIN_BUFCAP        1024
+#define GN__MAX_BUFCAP        (64 * 1024 * 1024)
+#define GN__SLOT_BITS         24
+#define GN__MAX_SLOTS         (1u << GN__SLOT_BITS)
+#define GN__DEFAULT_LINGER_MS 30000
 
 typedef struct gn_loop gn__loop_t;
 
+/* The layout of a gn_conn_id_t, named once: loop index in bits 56..63, slot
+ * in bits 32..55 (GN__SLOT_BITS), generation in bits 0..31. */
+#define GN__ID_LOOP_SHIFT 56
+#define GN__ID_SLOT_SHIFT 32
+
+static inline gn_conn_id_t gn__id_make(int loop, uint32_t slot, uint32_t gen)
+{
+    return ((uint64_t)(unsigned)loop << GN__ID_LOOP_SHIFT) | ((uint64_t)slot << GN__ID_SLOT_SHIFT) |
+           gen;
+}
+
+static inline unsigned gn__id_loop(gn_conn_id_t id)
+{
+    return (unsigned)(id >> GN__ID_LOOP_SHIFT);
+}
+
+static inline uint32_t gn__id_slot(gn_conn_id_t id)
+{
+    return (uint32_t)(id >> GN__ID_SLOT_SHIFT) & (GN__MAX_SLOTS - 1);
+}
+
+static inline uint32_t gn__id_gen(gn_conn_id_t id)
+{
+    return (uint32_t)id;
+}
+
 /* Connection flags. */
 enum {
-    GN__C_OUT_ARMED = 1u << 0, /* EPOLLOUT interest registered */
-    GN__C_CLOSING = 1u << 1,   /* close requested; runs after the current callback */
-    GN__C_CLOSED = 1u << 2,    /* on_close ran or is running: never write again */
+    GN__C_OUT_ARMED = 1u << 0,  /* EPOLLOUT interest registered */
+    GN__C_CLOSING = 1u << 1,    /* close requested; runs after the current callback */
+    GN__C_CLOSED = 1u << 2,     /* on_close ran or is running: never write again */
+    GN__C_DRAINING = 1u << 3,   /* closing: not reading, sending the outbound buffer */
+    GN__C_PAUSED = 1u << 4,     /* gn_conn_pause_read: deliver no input */
+    GN__C_RD_QUIET = 1u << 5,   /* read interest registered edge-triggered (or none) */
+    GN__C_DRAIN_OWED = 1u << 6, /* output went above write_low_watermark: on_drain owed */
 };
 
 /* A connection. Lean on purpose: no addresses, buffers hold memory only while
@@ -89,6 +120,24 @@ typedef struct gn__scratch_block {
     unsigned char data[];
 } gn__scratch_block_t;
 
+/* Connections whose close waits for their outbound buffer to drain, in the
+ * order their drains began. Every drain lasts close_linger_ms, so that order
+ * is also deadline order: one timerfd armed for the oldest entry is enough.
+ * Entries name a connection by slot and generation, so one whose drain ended
+ * early is recognised as stale and skipped, never dereferenced. */
+typedef struct gn__drain_entry {
+    uint32_t slot;
+    uint32_t gen;
+    int64_t deadline_ns; /* CLOCK_MONOTONIC */
+} gn__drain_entry_t;
+
+typedef struct gn__drainq {
+    gn__drain_entry_t *v; /* ring of cap entries, len from head */
+    uint32_t head, len, cap;
+    uint32_t live;           /* connections draining now (len counts stale ones too) */
+    gn_poll_attachment_t pa; /* timerfd, fd -1 until the first drain */
+} gn__drainq_t;
+
 /* A user timer of a loop (loop_api.c): the netpoll timer's udata, on the
  * loop's list so that the loop frees those still armed when it ends. */
 typedef struct gn__loop_timer {
@@ -122,6 +171,7 @@ struct gn_loop {
     atomic_size_t nconns; /* read by load balancers and count_connections */
     gn_conn_t *closing;   /* deferred closes */
     bool stopped;
+    gn__drainq_t drains;
     /* ticker (loop 0): a netpoll timer while tick_armed */
     gn_timer_id_t tick_id;
     bool tick_armed;
@@ -241,8 +291,23 @@ void gn__conn_apply_options(gn_engine_t *eng, int fd, const gn_addr_t *addr);
 void gn__conn_close_now(gn_conn_t *c, int err);
 void gn__conn_mark_close(gn_conn_t *c, int err);
 gn_conn_t *gn__conn_lookup(gn__loop_t *l, gn_conn_id_t id);
+gn_conn_t *gn__conn_at(gn__loop_t *l, uint32_t slot, uint32_t gen);
 gn_conn_id_t gn__conn_make_id(int loop, uint32_t slot, uint32_t gen);
+void gn__conn_free(gn_conn_t *c);
+
+/* conn_close.c */
+void gn__conn_mark_close(gn_conn_t *c, int err);
+void gn__conn_drain_io(gn_conn_t *c, gn_io_event_t ev, gn_io_flags_t flags);
+void gn__conn_finish(gn_conn_t *c, int err);
 void gn__loop_close_all(gn__loop_t *l, int err);
+
+/* conn_pause.c */
+void gn__conn_paused_event(gn_conn_t *c, gn_io_event_t ev, gn_io_flags_t flags);
+
+/* conn_drain.c */
+void gn__drainq_init(gn__drainq_t *q);
+int gn__drainq_add(gn__loop_t *l, gn_conn_t *c);
+void gn__drainq_release(gn__loop_t *l);
 
 /* conn_read.c */
 void gn__conn_on_readable(gn_conn_t *c);
@@ -251,7 +316,9 @@ void gn__scratch_reset(gn__loop_t *l);
 
 /* conn_write.c */
 void gn__conn_on_writable(gn_conn_t *c);
-void gn__conn_flush_once(gn_conn_t *c);
+int gn__conn_update_interest(gn_conn_t *c);
+int gn__conn_flush_out(gn_conn_t *c);
+bool gn__conn_out_empty(const gn_conn_t *c);
 void gn__conn_out_release(gn_conn_t *c);
 
 /* ticker.c */
@@ -266,6 +333,7 @@ void gn__loop_timers_release(gn__loop_t *l);
 
 /* async.c */
 void gn__async_drop(gn_task_t *t);
+int gn__async_wake_buffered(gn_conn_t *c);
 bool gn__is_async_task(gn_task_fn fn);
 
 #define GN__LOG(eng, level, ...) GN_LOGF((eng)->log, level, __VA_ARGS__)

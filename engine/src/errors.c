@@ -28,6 +28,8 @@ const char *gn_strerror(int err)
         return "outbound buffer limit exceeded";
     case GN_EUNSUPPORTED:
         return "feature not supported yet";
+    case GN_ELINGER:
+        return "close dropped unsent outbound bytes";
     default:
         break;
     }

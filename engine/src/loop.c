@@ -15,6 +15,7 @@ int gn__loop_init(gn__loop_t *l, gn_engine_t *eng, int idx)
     l->eng = eng;
     l->idx = idx;
     l->free_head = UINT32_MAX;
+    gn__drainq_init(&l->drains);
     l->stop_pa.fd = -1;
     atomic_init(&l->nconns, 0);
     l->rcap = (size_t)eng->o.read_buffer_cap;
@@ -45,6 +46,7 @@ void gn__loop_release(gn__loop_t *l)
     if (l->poller != NULL) {
         close_listeners(l);
         gn__ticker_stop(l);
+        gn__drainq_release(l);
         (void)gn_poller_close(l->poller); /* drops queued tasks, see task_drop */
         l->poller = NULL;
     }

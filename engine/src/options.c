@@ -69,12 +69,10 @@ int gn__options_resolve(const gn_options_t *in, gn_options_t *out, gn_logger_t *
         return bad(log, "lb", out->lb);
     if (out->log_level < GN_LOG_DEBUG || out->log_level > GN_LOG_FATAL)
         return bad(log, "log_level", out->log_level);
-    if (out->edge_triggered_io_chunk < 0)
-        return bad(log, "edge_triggered_io_chunk", out->edge_triggered_io_chunk);
-    if (out->edge_triggered) {
-        GN_LOG_ERRORF(log, "gnet: edge_triggered is not supported yet");
-        return GN_EUNSUPPORTED;
-    }
+    if (out->close_linger_ms < GN_CLOSE_LINGER_NONE)
+        return bad(log, "close_linger_ms", out->close_linger_ms);
+    if (out->close_linger_ms == 0)
+        out->close_linger_ms = GN__DEFAULT_LINGER_MS;
     int rc = resolve_loops(log, out);
     if (rc == 0)
         rc = resolve_cap(log, "read_buffer_cap", &out->read_buffer_cap);

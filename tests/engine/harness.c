@@ -39,6 +39,8 @@ int err_slot(int err)
         return 5;
     case GN_EOUTBOUND_LIMIT:
         return 6;
+    case GN_ELINGER:
+        return 7;
     default:
         return 15;
     }

@@ -496,12 +496,9 @@ START_TEST(test_bad_options)
         {.socket_recv_buffer = -1},
         {.tcp_nodelay = (gn_nodelay_t)9},
         {.log_level = (gn_log_level_t)9},
-        {.edge_triggered_io_chunk = -1},
     };
     for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
         ck_assert_msg(gn_run(&h, "tcp://127.0.0.1:0", &o[i]) == GN_EOPTION, "option set %zu", i);
-    gn_options_t et = {.edge_triggered = true};
-    ck_assert_int_eq(gn_run(&h, "tcp://127.0.0.1:0", &et), GN_EUNSUPPORTED);
     ck_assert_int_eq(gn_engine_stop(NULL), -EINVAL);
     ck_assert_uint_eq(gn_engine_count_connections(NULL), 0);
     ck_assert_str_eq(gn_strerror(GN_ECLOSED), "connection closed");
@@ -575,7 +572,9 @@ START_TEST(test_ticker)
     S.o.num_event_loop = 2;
     srv_start();
     srv_join();
-    ck_assert_int_eq(atomic_load(&S.ticks), 25);
+    /* A tick may still run between the stop request and its arrival at loop 0. */
+    ck_assert_int_ge(atomic_load(&S.ticks), 25);
+    ck_assert_int_le(atomic_load(&S.ticks), 30);
 }
 END_TEST
 

@@ -46,7 +46,7 @@
  * them all.
  *
  * Not supported: UDP, the client side (dialing connections into a loop),
- * edge-triggered mode. Setting edge_triggered returns GN_EUNSUPPORTED.
+ * edge-triggered mode.
  */
 #ifndef GNET_GNET_H
 #define GNET_GNET_H
@@ -80,7 +80,8 @@ extern "C" {
 #define GN_EEOF               (-4006) /* the peer closed its side (read returned 0) */
 #define GN_EINBOUND_LIMIT     (-4007) /* unconsumed inbound bytes exceeded max_inbound */
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
-#define GN_EUNSUPPORTED       (-4009) /* feature not supported yet (edge_triggered) */
+#define GN_EUNSUPPORTED       (-4009) /* reserved: a feature the engine does not provide */
+#define GN_ELINGER            (-4010) /* a close dropped unsent outbound bytes (deadline, reset) */
 
 /* Text for an engine code, a GN_EADDR_* or GN_ECODEC_* code or a negative errno; a generic
  * text for anything else. Static string. Any thread. */
@@ -144,9 +145,14 @@ typedef struct gn_handler {
     gn_action_t (*on_open)(gn_conn_t *c);
     /* The connection is closing: err is 0 for a local close (GN_CLOSE,
      * gn_conn_close), GN_EEOF when the peer closed, GN_ESHUTDOWN when the
-     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, or the negative
-     * errno of a failed read or write (-ECONNRESET, -EPIPE...). The fd is still
-     * open; writes fail with GN_ECLOSED. GN_CLOSE is meaningless here. */
+     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, GN_ELINGER when
+     * the close had to drop outbound bytes a write accepted (linger deadline,
+     * peer reset during the drain, engine stop during the drain), or the
+     * negative errno of a failed read or write (-ECONNRESET, -EPIPE...).
+     * A close with outbound bytes pending drains them first (see
+     * gn_conn_close): on_close runs when the drain ends, so err tells whether
+     * every byte reached the socket. The fd is still open; writes fail with
+     * GN_ECLOSED. GN_CLOSE is meaningless here. */
     gn_action_t (*on_close)(gn_conn_t *c, int err);
     /* Bytes arrived (or gn_conn_async_wake asked for a call). Read them with
      * gn_conn_next/peek/read/discard; what is left stays buffered for the
@@ -157,6 +163,12 @@ typedef struct gn_handler {
      * its previous value on entry (initially 1 s); a negative delay stops the
      * ticker. */
     gn_action_t (*on_tick)(gn_engine_t *eng, int64_t *delay_ns);
+    /* The outbound buffer, after holding more than write_low_watermark bytes,
+     * went down to it (to empty with the default 0): once per such drain, from
+     * the writable event that sent the bytes (never from inside a write or
+     * flush call). The place to resume a producer paused on the buffer's
+     * size. GN_CLOSE closes the connection. */
+    gn_action_t (*on_drain)(gn_conn_t *c);
     void *udata; /* the caller's pointer, returned by gn_engine_udata */
     /* On each loop's own thread: when it starts (before gn_engine_start
      * returns and before any of its connections opens) and when it ends
@@ -195,15 +207,27 @@ typedef struct gn_options {
     /* Unsent outbound bytes a connection may hold; a write that would exceed
      * it fails with GN_EOUTBOUND_LIMIT and closes the connection. 0 = unlimited. */
     size_t max_outbound;
+    /* How long a close may wait for the outbound buffer to drain (see
+     * gn_conn_close), in milliseconds. 0 = 30000 (30 s);
+     * GN_CLOSE_LINGER_NONE = no drain: one attempt to send, then whatever is
+     * left is dropped (on_close gets GN_ELINGER). Other negative values are
+     * GN_EOPTION. */
+    int close_linger_ms;
+    /* on_drain runs when the outbound buffer goes from above this many bytes
+     * down to it. 0 = when it empties. */
+    size_t write_low_watermark;
     /* Logging: logger wins (not owned; must outlive gn_run); else log_path
      * opens a file logger (owned by the engine); else the process default
      * logger. log_level applies to the logger the engine creates only. */
     gn_logger_t *logger;
     const char *log_path;
     gn_log_level_t log_level;
-    bool edge_triggered;         /* not supported yet: GN_EUNSUPPORTED */
-    int edge_triggered_io_chunk; /* reserved for edge_triggered; must be >= 0 */
+    /* The names edge_triggered and edge_triggered_io_chunk (gnet's options)
+     * are reserved for an edge-triggered mode. */
 } gn_options_t;
+
+/* close_linger_ms: close without waiting for the outbound buffer to drain. */
+#define GN_CLOSE_LINGER_NONE (-1)
 
 /* ---- engine -------------------------------------------------------------- *
  * Life: gn_engine_new -> gn_engine_listen (any number) -> gn_engine_start ->
@@ -237,7 +261,9 @@ GN_EXPORT int gn_engine_listen(gn_engine_t *eng, const char *addr);
 GN_EXPORT int gn_engine_start(gn_engine_t *eng);
 
 /* Asks the engine to stop: listeners close, each loop closes its
- * connections (on_close with GN_ESHUTDOWN), then the loops end;
+ * connections at once, after one attempt to send what they hold (on_close
+ * with GN_ESHUTDOWN; one that was draining gets GN_ELINGER unless that
+ * attempt emptied its buffer), then the loops end;
  * gn_engine_wait then runs on_shutdown. Any thread, including callbacks,
  * and async-signal-safe (a SIGINT handler may call it): lock-free atomics
  * and one write(2) to an eventfd, errno preserved; returns at once. Returns
@@ -275,7 +301,7 @@ GN_EXPORT int gn_engine_listener_addr(const gn_engine_t *eng, int i, gn_addr_t *
  * opts may be NULL. Blocks the calling thread (which runs the main reactor in
  * that topology). Returns 0 after a stop; on setup failure a negative code
  * and no callback has run: -EINVAL (h or addr NULL), GN_EOPTION,
- * GN_EUNSUPPORTED, a GN_EADDR_* code (malformed address),
+ * a GN_EADDR_* code (malformed address),
  * GN_EPROTO_UNSUPPORTED (udp), the -errno of bind/listen (-EADDRINUSE...),
  * -ENOMEM. If a loop thread cannot be started (after on_boot) the engine
  * stops as after gn_engine_stop and gn_run returns that -errno (-EAGAIN).
@@ -388,9 +414,15 @@ GN_EXPORT int gn_conn_local_addr(const gn_conn_t *c, gn_addr_t *out);
 
 /* ---- connection: reading (loop thread) ----------------------------------- *
  * The readable bytes are the connection's inbound ring followed by the bytes
- * of the current read (inside on_traffic). Bytes not consumed when on_traffic
- * returns are copied into the inbound ring. Pointers returned by next and
- * peek stay valid until the callback returns (and no later than on_close). */
+ * of the current read (inside on_traffic). With the ring empty (the common
+ * case) a read goes to the loop's shared buffer and on_traffic sees it in
+ * place; bytes not consumed when on_traffic returns are copied into the ring.
+ * With bytes already in the ring (an incomplete message), the next reads go
+ * straight after them in the ring, which is kept one contiguous run: peeking
+ * at everything buffered on every call, the usual parser pattern, costs
+ * O(bytes) for a message of any size and never copies. Pointers returned by
+ * next and peek stay valid until the callback returns (and no later than
+ * on_close). */
 
 /* Bytes readable now (ring + current read). */
 GN_EXPORT size_t gn_conn_inbound_buffered(const gn_conn_t *c);
@@ -453,10 +485,46 @@ GN_EXPORT int gn_conn_flush(gn_conn_t *c);
 /* Bytes waiting in the outbound buffer. */
 GN_EXPORT size_t gn_conn_outbound_buffered(const gn_conn_t *c);
 
-/* Closes the connection after the current callback returns (on_close with
- * err 0, one best-effort flush of the outbound buffer, then close(2)).
- * Idempotent. Returns 0, GN_ECLOSED (already closing) or -EINVAL. */
+/* Closes the connection after the current callback returns, without losing
+ * what writes accepted. With the outbound buffer empty: on_close(c, 0), then
+ * close(2). Otherwise the connection drains first: reading stops (bytes that
+ * arrive are not delivered), the buffer is sent as the socket takes it, and
+ * once it is empty the engine calls shutdown(SHUT_WR), on_close(c, 0) and
+ * close(2). A drain ends early, with on_close(c, GN_ELINGER) and the rest
+ * dropped, when close_linger_ms passes, the peer resets, or the engine stops.
+ * Meanwhile the connection counts as open (gn_engine_count_connections), its
+ * handle resolves to nothing (async calls report GN_ECLOSED) and nothing
+ * calls back into user code for it. The same applies to GN_CLOSE, to
+ * gn_conn_async_close and to a peer's EOF (err GN_EEOF): on_traffic has run
+ * for every byte before the FIN, and its writes are delivered. Idempotent.
+ * Returns 0, GN_ECLOSED (already closing) or -EINVAL. */
 GN_EXPORT int gn_conn_close(gn_conn_t *c);
+
+/* ---- connection: backpressure (loop thread) ------------------------------ *
+ * A producer stops reading one connection while another's output is full,
+ * and a server stops reading a client that sends requests without reading
+ * the answers:
+ *
+ *     if (gn_conn_outbound_buffered(c) > HIGH_MARK) gn_conn_pause_read(c);
+ *     ... on_drain(c): gn_conn_resume_read(c);
+ *
+ * Interest changes only when the paused state changes. */
+
+/* Stops delivering input: no read and no on_traffic for new bytes until
+ * gn_conn_resume_read (the kernel's receive buffer fills and TCP flow control
+ * stops the peer). Output still flushes, errors and the peer's reset are
+ * still seen. Idempotent. Returns 0, GN_ECLOSED (closed or closing) or
+ * -EINVAL. */
+GN_EXPORT int gn_conn_pause_read(gn_conn_t *c);
+
+/* Reads again. When the inbound buffer already holds bytes, on_traffic runs
+ * for them soon after (from a loop task, not from inside this call), so
+ * input the handler left while paused is not stranded. Idempotent. Returns
+ * 0, GN_ECLOSED or -EINVAL. */
+GN_EXPORT int gn_conn_resume_read(gn_conn_t *c);
+
+/* True while reading is paused. */
+GN_EXPORT bool gn_conn_read_paused(const gn_conn_t *c);
 
 /* ---- connection: any thread ---------------------------------------------- *
  * These queue a task on the connection's loop and return at once. The task
@@ -500,8 +568,16 @@ GN_EXPORT int gn_conn_async_writev(gn_engine_t *eng, gn_conn_id_t id, const stru
 /* Calls on_traffic for the connection with no new bytes (gnet's Wake). */
 GN_EXPORT int gn_conn_async_wake(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata);
 
-/* Closes the connection (on_close err 0); cb then gets (NULL, 0), or
- * (NULL, GN_ECLOSED) when it was already closed. */
+/* gn_conn_pause_read / gn_conn_resume_read from any thread; cb gets (c, 0). */
+GN_EXPORT int gn_conn_async_pause_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb,
+                                       void *udata);
+GN_EXPORT int gn_conn_async_resume_read(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb,
+                                        void *udata);
+
+/* Closes the connection as gn_conn_close does (a drain first if output is
+ * pending; on_close says how it ended). cb gets (NULL, 0) once the close has
+ * begun, or (NULL, GN_ECLOSED) when the connection was already closed or
+ * closing. */
 GN_EXPORT int gn_conn_async_close(gn_engine_t *eng, gn_conn_id_t id, gn_async_cb cb, void *udata);
 
 #ifdef __cplusplus
