@@ -12,9 +12,9 @@
 # Line numbers are kept, so Doxygen's warnings point at the real lines.
 { L[++n] = $0 }
 
-# A declaration at file level, or a struct field ("    int x;").
+# A declaration at file level, or a struct field ("    int x;", "    void (*f)(int);").
 function is_decl(s) {
-    return s ~ /^(GN_EXPORT |#define |typedef )/ || s ~ /^[ \t]+[A-Za-z_][A-Za-z0-9_ \t*]*;/
+    return s ~ /^(GN_EXPORT |#define |typedef )/ || s ~ /^[ \t]+[A-Za-z_][A-Za-z0-9_ \t*(),]*;/
 }
 
 END {

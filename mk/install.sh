@@ -2,7 +2,8 @@
 # install.sh install|uninstall DESTDIR PREFIX LIBDIR INCLUDEDIR PKGCONFIGDIR CMAKEDIR
 #            MANDIR VERSION BUILD "short|dir|name|pc-requires|ldlibs|requires"...
 # install: public headers, archives, shared objects (real name, soname and
-# development links), one pkg-config file per library and the CMake package.
+# development links), one pkg-config file and man page per library and the
+# CMake package.
 # uninstall: removes the same files (and the directories if they are left empty).
 set -eu
 mode=$1 destdir=$2 prefix=$3 libdir=$4 includedir=$5 pcdir=$6 cmakedir=$7 mandir=$8
@@ -20,8 +21,7 @@ files_of() { # dir name
         echo "$libdir/$f"
     done
     echo "$pcdir/$2.pc"
-    for m in "$1"/man/*.3; do [ -e "$m" ] && echo "$mandir/man3/${m##*/}"; done
-    return 0
+    echo "$mandir/man3/$2.3"
 }
 
 if [ "$mode" = uninstall ]; then
@@ -39,7 +39,8 @@ SPEC
     exit 0
 fi
 
-mkdir -p "$destdir$libdir" "$destdir$includedir/gnet" "$destdir$pcdir" "$destdir$cmakedir"
+mkdir -p "$destdir$libdir" "$destdir$includedir/gnet" "$destdir$pcdir" "$destdir$cmakedir" \
+    "$destdir$mandir/man3"
 cp -p "$build/include/gnet/version.h" "$destdir$includedir/gnet/"
 for spec in "$@"; do
     IFS='|' read -r lib dir name requires ldlibs deps <<SPEC
@@ -49,10 +50,7 @@ SPEC
     cp -p "$build/lib/lib$name.a" "$build/lib/lib$name.so.$version" "$destdir$libdir/"
     ln -sf "lib$name.so.$version" "$destdir$libdir/lib$name.so.$major"
     ln -sf "lib$name.so.$major" "$destdir$libdir/lib$name.so"
-    if ls "$dir"/man/*.3 >/dev/null 2>&1; then
-        mkdir -p "$destdir$mandir/man3"
-        cp -p "$dir"/man/*.3 "$destdir$mandir/man3/"
-    fi
+    cp -p "$build/man/man3/$name.3" "$destdir$mandir/man3/"
     sh "$here/pc.sh" "$dir/$name.pc.in" "$prefix" "$libdir" "$includedir" "$version" \
         "$requires" "$ldlibs" "" "" > "$destdir$pcdir/$name.pc"
     echo "installed $name ($lib)"

@@ -113,13 +113,6 @@ typedef struct gn__acceptor {
     bool paused;     /* listener open but not polled (backoff) */
 } gn__acceptor_t;
 
-/* Scratch memory that gn_conn_next/peek hand out; valid until the callback
- * returns, so extra blocks live on a list freed after each callback. */
-typedef struct gn__scratch_block {
-    struct gn__scratch_block *next;
-    unsigned char data[];
-} gn__scratch_block_t;
-
 /* Connections whose close waits for their outbound buffer to drain, in the
  * order their drains began. Every drain lasts close_linger_ms, so that order
  * is also deadline order: one timerfd armed for the oldest entry is enough.
@@ -161,10 +154,6 @@ struct gn_loop {
     unsigned char *rbuf;
     size_t rcap;
     size_t vlen, voff;
-    unsigned char *scratch;
-    size_t scratch_cap;
-    bool scratch_used;
-    gn__scratch_block_t *extra;
     /* connection table (loop thread only) */
     gn__slot_t *slots;
     uint32_t nslots, free_head;
@@ -312,7 +301,6 @@ void gn__drainq_release(gn__loop_t *l);
 /* conn_read.c */
 void gn__conn_on_readable(gn_conn_t *c);
 void gn__conn_traffic(gn_conn_t *c, size_t nread);
-void gn__scratch_reset(gn__loop_t *l);
 
 /* conn_write.c */
 void gn__conn_on_writable(gn_conn_t *c);

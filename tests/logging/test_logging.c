@@ -360,6 +360,58 @@ START_TEST(test_console_format)
 }
 END_TEST
 
+/* The console prefix: "[gnet]" by default, the caller's text, or none. */
+static char *log_one_with_prefix(const char *prefix)
+{
+    char path[128];
+    path_in_dir(path, sizeof path, "prefix.log");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    gn_logger_opts_t o = {.sink = GN_LOG_SINK_FD, .fd = fd, .prefix = prefix};
+    gn_logger_t *l = NULL;
+    ck_assert_int_eq(gn_logger_new(&l, &o), 0);
+    GN_LOG_INFOF(l, "hello");
+    gn_logger_free(l);
+    close(fd);
+    return slurp(path, NULL);
+}
+
+START_TEST(test_console_prefix)
+{
+    dir_setup();
+    char *text = log_one_with_prefix(NULL);
+    ck_assert_int_eq(strncmp(text, "[gnet] 2", 8), 0);
+    free(text);
+    text = log_one_with_prefix("echo:");
+    ck_assert_int_eq(strncmp(text, "echo: 2", 7), 0);
+    ck_assert_ptr_nonnull(strstr(text, " INFO test_logging.c:"));
+    free(text);
+    text = log_one_with_prefix("");
+    ck_assert_int_eq(text[0], '2'); /* the year: nothing before the time stamp */
+    ck_assert_ptr_nonnull(strstr(text, "Z INFO "));
+    free(text);
+    char longest[GN_LOG_PREFIX_MAX + 2];
+    memset(longest, 'p', GN_LOG_PREFIX_MAX);
+    longest[GN_LOG_PREFIX_MAX] = '\0';
+    text = log_one_with_prefix(longest);
+    ck_assert_int_eq(strncmp(text, longest, GN_LOG_PREFIX_MAX), 0);
+    ck_assert_int_eq(text[GN_LOG_PREFIX_MAX], ' ');
+    free(text);
+
+    /* Too long, or with a control character: -EINVAL, *out NULL. */
+    longest[GN_LOG_PREFIX_MAX] = 'p';
+    longest[GN_LOG_PREFIX_MAX + 1] = '\0';
+    const char *bad[] = {longest, "two\nlines", "tab\there", "\x1b[31mred"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gn_logger_opts_t o = {.prefix = bad[i]};
+        gn_logger_t *l = (gn_logger_t *)&o;
+        ck_assert_int_eq(gn_logger_new(&l, &o), -EINVAL);
+        ck_assert_ptr_null(l);
+    }
+    dir_cleanup();
+}
+END_TEST
+
 START_TEST(test_stderr_sink)
 {
     dir_setup();
@@ -1511,6 +1563,7 @@ static Suite *logging_suite(void)
     tcase_add_test(tc, test_user_sink_fields);
     tcase_add_test(tc, test_sink_reentry);
     tcase_add_test(tc, test_console_format);
+    tcase_add_test(tc, test_console_prefix);
     tcase_add_test(tc, test_stderr_sink);
     tcase_add_test(tc, test_write_error);
     tcase_add_test(tc, test_write_returns_zero);

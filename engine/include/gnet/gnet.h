@@ -76,7 +76,7 @@ extern "C" {
 #define GN_ECLOSED            (-4002) /* the connection is closed (or the handle is stale) */
 #define GN_ESHUTDOWN          (-4003) /* the engine is shutting down */
 #define GN_ESTOPPED           (-4004) /* gn_engine_stop was already called */
-#define GN_ESHORTBUF          (-4005) /* fewer bytes buffered than asked for; none consumed */
+#define GN_ESHORTBUF          (-4005) /* reserved: fewer bytes buffered than asked for */
 #define GN_EEOF               (-4006) /* the peer closed its side (read returned 0) */
 #define GN_EINBOUND_LIMIT     (-4007) /* unconsumed inbound bytes exceeded max_inbound */
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
@@ -428,12 +428,12 @@ GN_EXPORT int gn_conn_local_addr(const gn_conn_t *c, gn_addr_t *out);
 GN_EXPORT size_t gn_conn_inbound_buffered(const gn_conn_t *c);
 
 /* Consumes the next n bytes (all of them with n == SIZE_MAX) and returns a
- * contiguous pointer to them, storing their count in *len (len may be NULL).
- * Zero-copy when the bytes are contiguous, else copied into loop scratch.
- * Returns NULL with *len = 0 when fewer than n bytes are buffered
- * (GN_ESHORTBUF: nothing consumed), on c NULL, or when out of memory (nothing
- * consumed). With nothing buffered and n == SIZE_MAX it returns a non-NULL
- * pointer and *len = 0. */
+ * pointer to them, storing their count in *len (len may be NULL). Never a
+ * copy: the readable bytes are always one contiguous run (see above).
+ * Returns NULL with *len = 0, consuming nothing, in two cases only: c is
+ * NULL, or fewer than n bytes are buffered (gn_conn_inbound_buffered says
+ * how many are). With nothing buffered and n == SIZE_MAX it returns a
+ * non-NULL pointer and *len = 0. */
 GN_EXPORT const void *gn_conn_next(gn_conn_t *c, size_t n, size_t *len);
 
 /* As gn_conn_next, without consuming. */
@@ -452,13 +452,10 @@ GN_EXPORT ssize_t gn_conn_read(gn_conn_t *c, void *p, size_t n);
  * bytes the codec says to: the frame, and bytes of a too-long frame being
  * skipped. Returns 1 with f->data / f->len set, 0 when more bytes are needed,
  * GN_ECODEC_TOOLONG (the frame is dropped as it arrives; decode on or close),
- * GN_ECODEC_CORRUPT (close the connection), -ENOMEM (a frame that is not
- * contiguous could not be copied; nothing but skipped bytes consumed) or
- * -EINVAL (c, codec or f NULL). f->consumed tells what was consumed. The frame
- * is zero-copy when its bytes are contiguous (within the current read, or
- * within the inbound ring) and otherwise copied into the codec's memory; f->data
- * stays valid until the callback returns and no longer than the next call with
- * the same codec. Set max_inbound to at least the codec's largest frame. */
+ * GN_ECODEC_CORRUPT (close the connection) or -EINVAL (c, codec or f NULL, or
+ * codec never initialised). f->consumed tells what was consumed. The frame is
+ * a zero-copy view into the readable bytes, valid until the callback returns.
+ * Set max_inbound to at least the codec's largest frame. */
 GN_EXPORT int gn_conn_next_frame(gn_conn_t *c, gn_codec_t *codec, gn_codec_frame_t *f);
 
 /* ---- connection: writing (loop thread) ----------------------------------- *

@@ -55,8 +55,8 @@ static void gn__report(const char *fmt, ...)
     gn__line_t ln;
     va_list ap;
     va_start(ap, fmt);
-    int rc =
-        gn__line_render(&ln, stack, sizeof stack, true, GN_LOG_WARN, __FILE__, __LINE__, fmt, ap);
+    int rc = gn__line_render(&ln, stack, sizeof stack, true, NULL, GN_LOG_WARN, __FILE__, __LINE__,
+                             fmt, ap);
     va_end(ap);
     if (rc == 0)
         (void)gn__write_all(STDERR_FILENO, ln.p, ln.len, NULL);

@@ -48,6 +48,7 @@ static const char *gn__base(const char *file)
  * attempt so that a heap retry renders the same line. */
 typedef struct gn__hdr {
     bool console;
+    const char *prefix;
     gn__stamp_t stamp;
     const char *level;
     const char *file;
@@ -60,7 +61,7 @@ static int gn__render(char *dst, size_t cap, const gn__hdr_t *h, const char *fmt
 {
     int n1 = 0;
     if (h->console) {
-        n1 = snprintf(dst, cap, "[gnet] %s.%06ldZ %s %s:%d ", h->stamp.date, h->stamp.usec,
+        n1 = snprintf(dst, cap, "%s%s.%06ldZ %s %s:%d ", h->prefix, h->stamp.date, h->stamp.usec,
                       h->level, h->file, h->line);
         if (n1 < 0)
             return -1;
@@ -102,10 +103,11 @@ static void gn__finish(gn__line_t *out, bool console)
     out->p[out->len] = '\0';
 }
 
-int gn__line_render(gn__line_t *out, char *stack, size_t cap, bool console, gn_log_level_t level,
-                    const char *file, int line, const char *fmt, va_list ap)
+int gn__line_render(gn__line_t *out, char *stack, size_t cap, bool console, const char *prefix,
+                    gn_log_level_t level, const char *file, int line, const char *fmt, va_list ap)
 {
     gn__hdr_t h = {.console = console,
+                   .prefix = prefix != NULL ? prefix : GN__PREFIX,
                    .level = gn_log_level_string(level),
                    .file = gn__base(file),
                    .line = line};

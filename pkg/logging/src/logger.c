@@ -2,6 +2,7 @@
 #include "logging_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -11,9 +12,22 @@
  * back into its own logger gets -EDEADLK instead of deadlocking on l->mu. */
 static _Thread_local struct gn_logger *gn__in_sink;
 
+/* A prefix fits GN_LOG_PREFIX_MAX and keeps a line one line (no control
+ * characters: no newline, no terminal escape). */
+static bool gn__prefix_valid(const char *p)
+{
+    if (p == NULL)
+        return true;
+    size_t n = 0;
+    for (; p[n] != '\0'; n++)
+        if ((unsigned char)p[n] < 0x20 || p[n] == 0x7f || n >= GN_LOG_PREFIX_MAX)
+            return false;
+    return true;
+}
+
 static int gn__check_opts(const gn_logger_opts_t *o)
 {
-    if (!gn__level_valid(o->level))
+    if (!gn__level_valid(o->level) || !gn__prefix_valid(o->prefix))
         return -EINVAL;
     switch (o->sink) {
     case GN_LOG_SINK_STDERR:
@@ -42,6 +56,11 @@ int gn__logger_init(struct gn_logger *l, const gn_logger_opts_t *opts)
     l->fn = o->fn;
     l->flush = o->flush;
     l->udata = o->udata;
+    if (o->prefix != NULL) {
+        l->has_prefix = true;
+        if (o->prefix[0] != '\0')
+            snprintf(l->prefix, sizeof l->prefix, "%s ", o->prefix);
+    }
     if (o->sink == GN_LOG_SINK_FILE && (rc = gn__file_open(l, o)) < 0)
         return rc;
     rc = pthread_mutex_init(&l->mu, NULL);
@@ -153,7 +172,8 @@ int gn_vlogf(gn_logger_t *logger, gn_log_level_t level, const char *file, int li
     char stack[GN__LINE_STACK];
     gn__line_t ln;
     bool console = logger->sink != GN_LOG_SINK_FUNC;
-    int rc = gn__line_render(&ln, stack, sizeof stack, console, level, file, line, fmt, ap);
+    int rc = gn__line_render(&ln, stack, sizeof stack, console, gn__logger_prefix(logger), level,
+                             file, line, fmt, ap);
     if (rc < 0)
         return rc;
     rc = gn__emit(logger, level, file, line, &ln);

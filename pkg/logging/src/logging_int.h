@@ -40,7 +40,20 @@ struct gn_logger {
     gn_log_sink_fn fn;
     void (*flush)(void *udata);
     void *udata;
+    /* Console, fd and file sinks: opts.prefix and a space ("" for none), when
+     * has_prefix; otherwise (the zeroed built-in default too) GN__PREFIX. */
+    bool has_prefix;
+    char prefix[GN_LOG_PREFIX_MAX + 2];
 };
+
+/* The line prefix when none was chosen. */
+#define GN__PREFIX "[gnet] "
+
+/* The prefix l's lines start with. */
+static inline const char *gn__logger_prefix(const struct gn_logger *l)
+{
+    return l->has_prefix ? l->prefix : GN__PREFIX;
+}
 
 /* Stack buffer for one rendered line; longer lines go to the heap. */
 #define GN__LINE_STACK 1024
@@ -53,11 +66,11 @@ typedef struct gn__line {
 } gn__line_t;
 
 /* Renders one line into `stack` (cap bytes) or, when it does not fit, onto the
- * heap. With `console`, the line carries the "[gnet] time LEVEL file:line "
- * prefix and ends with '\n'; without, it is the bare message, NUL-terminated.
- * Returns 0 or -EINVAL (vsnprintf failed). */
-int gn__line_render(gn__line_t *out, char *stack, size_t cap, bool console, gn_log_level_t level,
-                    const char *file, int line, const char *fmt, va_list ap);
+ * heap. With `console`, the line carries the "<prefix>time LEVEL file:line "
+ * header (prefix: see gn__logger_prefix) and ends with '\n'; without, it is the
+ * bare message, NUL-terminated. Returns 0 or -EINVAL (vsnprintf failed). */
+int gn__line_render(gn__line_t *out, char *stack, size_t cap, bool console, const char *prefix,
+                    gn_log_level_t level, const char *file, int line, const char *fmt, va_list ap);
 
 /* Frees a heap-rendered line. */
 void gn__line_release(gn__line_t *ln);

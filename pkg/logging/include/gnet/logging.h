@@ -13,6 +13,9 @@
  *
  *     [gnet] 2026-11-22T05:50:00.123456Z INFO file.c:12 message\n
  *
+ * The "[gnet]" prefix is the default; gn_logger_opts_t.prefix replaces it with
+ * the program's own text or removes it.
+ *
  * `file` is the last path component of the caller's __FILE__. Trailing
  * newlines of the message are dropped (the logger adds exactly one).
  *
@@ -99,7 +102,14 @@ typedef struct gn_logger_opts {
     gn_log_sink_fn fn;          /* GN_LOG_SINK_FUNC: required */
     void (*flush)(void *udata); /* GN_LOG_SINK_FUNC: optional, run by gn_logger_flush */
     void *udata;                /* GN_LOG_SINK_FUNC: passed to fn and flush */
+    /* Console, fd and file sinks: the text each line starts with, before the
+     * time stamp and a space. NULL means "[gnet]", "" no prefix at all. Copied;
+     * at most GN_LOG_PREFIX_MAX bytes, no control characters (else -EINVAL). */
+    const char *prefix;
 } gn_logger_opts_t;
+
+/* Longest gn_logger_opts_t.prefix, in bytes. */
+#define GN_LOG_PREFIX_MAX 32
 
 /* Counters of gn_logger_get_stats, since the logger was created. */
 typedef struct gn_logger_stats {
@@ -122,7 +132,8 @@ struct gn__logger_head {
 
 /* Creates a logger in *out from opts (NULL opts: info level, stderr). For a
  * file sink the file is opened (O_APPEND) now. Returns 0, -EINVAL (out NULL,
- * level out of range, unknown sink, fd < 0, path or fn NULL, max_backups < 0),
+ * level out of range, unknown sink, fd < 0, path or fn NULL, max_backups < 0,
+ * prefix too long or with a control character),
  * -ENOMEM, or the -errno of open(2). The caller owns *out and frees it with
  * gn_logger_free. */
 GN_EXPORT int gn_logger_new(gn_logger_t **out, const gn_logger_opts_t *opts);
