@@ -3,12 +3,13 @@
 # reporting medians, spread and server CPU per request relative to the first
 # server.
 #
-#   resp.sh [-r ROUNDS] [-c CONNS] [-t TESTS] [-p DEPTHS] [-n REQUESTS] [-o DIR] -- NAME=COMMAND ...
+#   resp.sh [-r ROUNDS] [-c CONNS] [-t TESTS] [-p DEPTHS] [-n REQUESTS] [-s BYTES] [-o DIR] -- NAME=COMMAND ...
 #
 #   -r  rounds (default 3): every server runs once per round, in the order given
 #   -c  connections (default 50)   -t  tests, comma separated (default ping_mbulk,set,get)
 #   -p  pipeline depths, comma separated (default 1,16)
 #   -n  requests per run at depth 1 (default 200000; x10 when pipelined)
+#   -s  value size of SET/GET in bytes (default 3, redis-benchmark's -d)
 #   -o  directory for the CSVs (default results)
 #
 # A COMMAND named redis-server gets a config file (the port, no RDB snapshots,
@@ -21,19 +22,20 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-rounds=3 conns=50 tests=ping_mbulk,set,get depths=1,16 nreq=200000 outdir=results
+rounds=3 conns=50 tests=ping_mbulk,set,get depths=1,16 nreq=200000 size=3 outdir=results
 PORT=${PORT:-9300}
 usage() {
-    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
-while getopts "r:c:t:p:n:o:h" opt; do
+while getopts "r:c:t:p:n:s:o:h" opt; do
     case $opt in
     r) rounds=$OPTARG ;;
     c) conns=$OPTARG ;;
     t) tests=$OPTARG ;;
     p) depths=$OPTARG ;;
     n) nreq=$OPTARG ;;
+    s) size=$OPTARG ;;
     o) outdir=$OPTARG ;;
     *) usage ;;
     esac
@@ -66,7 +68,7 @@ run_one() {
     fi
     t0=$(gn_proc_ticks "$GN_SRV_PID")
     TIMEFORMAT='%U %S'
-    { time gn_pinned_load redis-benchmark -p "$PORT" -c "$conns" -n "$n" -P "$p" -t "$t" --csv \
+    { time gn_pinned_load redis-benchmark -p "$PORT" -c "$conns" -n "$n" -P "$p" -d "$size" -t "$t" --csv \
         >"$GN_TMP/rb.out" 2>"$GN_TMP/rb.err"; } 2>"$GN_TMP/time.out"
     t1=$(gn_proc_ticks "$GN_SRV_PID")
     kill -0 "$GN_SRV_PID" 2>/dev/null || echo "resp.sh: server '$*' died" >&2
@@ -77,7 +79,7 @@ run_one() {
 }
 
 idle=$(gn_machine_check 1)
-echo "# resp.sh $(date -u +%FT%TZ) $(uname -r) server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU busy_before=$idle rounds=$rounds c=$conns order=${names[*]}"
+echo "# resp.sh $(date -u +%FT%TZ) $(uname -r) server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU busy_before=$idle rounds=$rounds c=$conns size=$size order=${names[*]}"
 IFS=, read -r -a depth_arr <<<"$depths"
 IFS=, read -r -a test_arr <<<"$tests"
 status=0 first=1

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- cross-thread gate ---- */
@@ -44,6 +45,21 @@ void gn__engine_close_gate(gn_engine_t *eng)
 
 /* ---- stopping ---- */
 
+/* A lost stop task would leave the loop running: a failed queueing (only
+ * -ENOMEM once the lane exists, see gn__engine_prealloc_loop_stops: a
+ * backlog past a chunk) is retried while the loops free memory, for up to
+ * about a second before it is logged. */
+static void send_stop(gn_engine_t *eng, gn__loop_t *l)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        if (gn_poller_trigger(l->poller, GN_PRIO_HIGH, gn__loop_stop_task, l) == 0)
+            return;
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    GN__LOG(eng, GN_LOG_ERROR, "gnet: cannot queue the stop of loop %d: out of memory", l->idx);
+}
+
 /* Queues every loop's stop task. With a main reactor this runs on its
  * thread, the one that queues the handoff tasks: a loop's tasks from one
  * thread run in order (no order between threads), so every connection
@@ -53,9 +69,27 @@ void gn__engine_send_loop_stops(gn_engine_t *eng)
 {
     for (int i = 0; i < eng->nloops; i++)
         if (eng->loops[i].poller != NULL)
-            (void)gn_poller_trigger(eng->loops[i].poller, GN_PRIO_HIGH, gn__loop_stop_task,
-                                    &eng->loops[i]);
+            send_stop(eng, &eng->loops[i]);
     eng->loop_stops_sent = true;
+}
+
+static int noop_task(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* A thread's first task on a poller allocates its lane there: the main
+ * reactor queues one no-op on every loop before it polls, so that the stops
+ * it sends at the end find their lanes and need no memory. */
+int gn__engine_prealloc_loop_stops(gn_engine_t *eng)
+{
+    for (int i = 0; i < eng->nloops; i++) {
+        int rc = gn_poller_trigger(eng->loops[i].poller, GN_PRIO_HIGH, noop_task, NULL);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* The stop eventfd became readable on the main reactor: close its

@@ -75,6 +75,11 @@ struct gn_conn {
     uint32_t gen;
     uint32_t flags;
     int close_err;
+    /* Idle timeout (idle.c): the deadline's timer while idle_ms != 0, and
+     * the last inbound activity in units of 2^20 ns (about 1 ms). */
+    uint32_t idle_ms;
+    uint32_t last_rx;
+    gn_timer_id_t idle_id;
 };
 
 /* One entry of a loop's connection table: the generation names the current
@@ -235,6 +240,8 @@ int gn__engine_trigger(gn_engine_t *eng, gn_poller_t *p, gn_priority_t prio, gn_
                        void *arg);
 void gn__engine_request_stop(gn_engine_t *eng);
 int gn__main_stop_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata);
+/* Main reactor thread, before it polls: 0 or -ENOMEM. */
+int gn__engine_prealloc_loop_stops(gn_engine_t *eng);
 void gn__engine_send_loop_stops(gn_engine_t *eng);
 
 /* engine_lifecycle.c: loop threads report in and out. */
@@ -312,6 +319,19 @@ void gn__conn_out_release(gn_conn_t *c);
 /* ticker.c */
 int gn__ticker_start(gn__loop_t *l);
 void gn__ticker_stop(gn__loop_t *l);
+
+/* idle.c: activity is a store; arm at open, cancel at close. */
+static inline uint32_t gn__idle_clock(gn__loop_t *l)
+{
+    return (uint32_t)(gn_poller_now(l->poller) >> 20);
+}
+static inline void gn__idle_touch(gn_conn_t *c)
+{
+    if (c->idle_ms != 0)
+        c->last_rx = gn__idle_clock(c->loop);
+}
+void gn__idle_open(gn_conn_t *c);
+void gn__idle_close(gn_conn_t *c);
 
 /* loop_api.c */
 int gn__exec_task(void *arg);

@@ -306,7 +306,7 @@ static void teardown(gn_engine_t *eng)
         for (int i = 0; i < eng->nloops; i++)
             gn__loop_release(&eng->loops[i]);
     if (eng->main_poller != NULL) {
-        for (int i = 0; i < eng->nlis; i++)
+        for (int i = 0; eng->main_accs != NULL && i < eng->nlis; i++)
             gn__acceptor_close(&eng->main_accs[i], eng->main_poller);
         (void)gn_poller_close(eng->main_poller);
         eng->main_poller = NULL;
@@ -321,7 +321,9 @@ static void teardown(gn_engine_t *eng)
  * loops itself, still behind every handoff it queued. */
 static void main_reactor_run(gn_engine_t *eng)
 {
-    int rc = gn_poller_polling(eng->main_poller);
+    int rc = gn__engine_prealloc_loop_stops(eng);
+    if (rc == 0)
+        rc = gn_poller_polling(eng->main_poller);
     if (rc < 0) {
         GN__LOG(eng, GN_LOG_ERROR, "gnet: main reactor stopped: %s", gn_strerror(rc));
         eng->run_rc = rc;
@@ -395,6 +397,10 @@ static int start(gn_engine_t *eng, bool inline_main)
         return -EBUSY;
     eng->state = GN__RUNNING;
     int rc = setup(eng);
+    /* Hosted by this thread, the main reactor gets its stop lanes now, so
+     * that running out of memory shows as a failed start, never later. */
+    if (rc == 0 && inline_main && eng->main_reactor)
+        rc = gn__engine_prealloc_loop_stops(eng);
     if (rc < 0) {
         teardown(eng);
         return rc;

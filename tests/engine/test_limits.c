@@ -133,6 +133,24 @@ static gn_action_t emfile_traffic(gn_conn_t *c)
     return GN_NONE;
 }
 
+/* The port the server child reports from on_boot. The parent's copy of the
+ * write end is closed first, so a child that dies before booting (gn_run
+ * failed under the limit) is an EOF and a failed test, not a hang. */
+static int read_child_port(pid_t pid)
+{
+    int port = 0;
+    close(port_pipe[1]);
+    ssize_t n = read(port_pipe[0], &port, sizeof port);
+    close(port_pipe[0]);
+    if (n != (ssize_t)sizeof port) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ck_abort_msg("server child did not boot (exit status %d)",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    return port;
+}
+
 static long proc_cpu_ticks(pid_t pid)
 {
     char path[64], buf[1024];
@@ -171,9 +189,7 @@ START_TEST(test_emfile_on_accept)
         int rc = gn_run(&S.h, S.addr, &S.o);
         _exit(rc == 0 ? 0 : 3);
     }
-    int port = 0;
-    ck_assert_int_eq(read(port_pipe[0], &port, sizeof port), sizeof port);
-    S.port = port;
+    S.port = read_child_port(pid);
     int first = cli_connect();
     ck_assert_int_eq(write(first, "a", 1), 1);
     char c;
@@ -263,11 +279,7 @@ static int emfile_reuse_port_trial(void)
         int rc = gn_run(&S.h, S.addr, &S.o);
         _exit(rc == 0 ? 0 : 3);
     }
-    int port = 0;
-    ck_assert_int_eq(read(port_pipe[0], &port, sizeof port), sizeof port);
-    close(port_pipe[0]);
-    close(port_pipe[1]);
-    S.port = port;
+    S.port = read_child_port(pid);
     int first = cli_connect();
     char c;
     ck_assert_int_eq(write(first, "a", 1), 1);
