@@ -3,7 +3,7 @@
 LIBS += engine
 engine_DIR := engine
 engine_NAME := gnet
-engine_REQUIRES := netpoll queue buffer socket logging
+engine_REQUIRES := codec netpoll queue buffer socket logging
 # The echo matrix writes from gn_pool worker threads; the engine itself does not use it.
 engine_TEST_REQUIRES := pool
 engine_LDLIBS := -pthread

@@ -1,5 +1,6 @@
-/* gn_strerror: engine codes here, everything else through gnet-socket, which
- * knows its GN_EADDR_* codes and negative errnos. */
+/* gn_strerror: engine codes here, GN_ECODEC_* codes through gnet-codec,
+ * everything else through gnet-socket, which knows its GN_EADDR_* codes and
+ * negative errnos. */
 #include "engine_int.h"
 
 const char *gn_strerror(int err)
@@ -36,5 +37,7 @@ const char *gn_strerror(int err)
     }
     if (err <= -4000 && err > -4100)
         return "unknown gnet engine error";
+    if (err <= -4200 && err > -4300)
+        return gn_codec_strerror(err);
     return gn_socket_strerror(err);
 }

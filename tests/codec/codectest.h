@@ -59,7 +59,7 @@ void ct_cfg_init(const ct_cfg_t *cfg, gn_codec_t *c);
 void ct_model_decode(const ct_cfg_t *cfg, const unsigned char *p, size_t n, ct_log_t *out);
 
 /* How a driver feeds a stream. */
-enum { CT_FLAT, CT_RING, CT_LIST, CT_MIX, CT_NVARIANTS };
+enum { CT_FLAT, CT_RING, CT_LIST, CT_MIX, CT_IOV, CT_NVARIANTS };
 extern const char *const ct_variant_names[CT_NVARIANTS];
 
 /* Feeds p[0..n) to a fresh codec made from cfg through the variant, in pieces whose

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ct_variant_names[CT_NVARIANTS] = {"flat", "ring", "list", "mix"};
+const char *const ct_variant_names[CT_NVARIANTS] = {"flat", "ring", "list", "mix", "iov"};
 
 void ct_log_init(ct_log_t *l)
 {
@@ -192,6 +192,7 @@ static void feed_put(feed_t *fd, const unsigned char *p, size_t n)
 {
     switch (fd->variant) {
     case CT_FLAT:
+    case CT_IOV:
         memcpy(fd->flat + fd->flat_len, p, n);
         fd->flat_len += n;
         break;
@@ -215,6 +216,17 @@ static int feed_decode(feed_t *fd, gn_codec_t *c, gn_codec_frame_t *f)
     switch (fd->variant) {
     case CT_FLAT:
         return gn_codec_decode(c, fd->flat, fd->flat_len, f);
+    case CT_IOV: {
+        /* The bytes as 5-byte entries with an empty one between each. */
+        struct iovec iov[2 * 4096 / 5 + 4];
+        int cnt = 0;
+        for (size_t at = 0; at < fd->flat_len; at += 5) {
+            size_t k = fd->flat_len - at < 5 ? fd->flat_len - at : 5;
+            iov[cnt++] = (struct iovec){.iov_base = fd->flat + at, .iov_len = k};
+            iov[cnt++] = (struct iovec){0};
+        }
+        return gn_codec_decode_iov(c, iov, cnt, f);
+    }
     case CT_RING:
         return gn_codec_decode_ringbuf(c, &fd->ring, f);
     case CT_LIST:
@@ -228,6 +240,7 @@ static void feed_discard(feed_t *fd, size_t n)
 {
     switch (fd->variant) {
     case CT_FLAT:
+    case CT_IOV:
         CT_CHECK(n <= fd->flat_len);
         memmove(fd->flat, fd->flat + n, fd->flat_len - n);
         fd->flat_len -= n;

@@ -67,6 +67,15 @@ START_TEST(test_bad_calls)
     ck_assert_int_eq(gn_codec_decode_listbuf(&c, &lb, &f), 0);
     ck_assert_int_eq(gn_codec_decode_mixbuf(&c, NULL, &f), -EINVAL);
     ck_assert_int_eq(gn_codec_decode_mixbuf(&c, &mb, &f), 0);
+    struct iovec bad[2] = {{.iov_base = NULL, .iov_len = 1}, {0}};
+    ck_assert_int_eq(gn_codec_decode_iov(&c, bad, 1, &f), -EINVAL);
+    bad[0] = (struct iovec){.iov_base = "a", .iov_len = SIZE_MAX};
+    bad[1] = (struct iovec){.iov_base = "b", .iov_len = 2};
+    ck_assert_int_eq(gn_codec_decode_iov(&c, bad, 2, &f), -EINVAL);
+    ck_assert_int_eq(gn_codec_decode_iov(&c, NULL, 1, &f), -EINVAL);
+    ck_assert_int_eq(gn_codec_decode_iov(&c, bad, -1, &f), -EINVAL);
+    ck_assert_int_eq(gn_codec_decode_iov(NULL, bad, 0, &f), -EINVAL);
+    ck_assert_int_eq(gn_codec_decode_iov(&c, NULL, 0, &f), 0);
     ck_assert_int_eq(gn_codec_encode(NULL, "a", 1, NULL, 0, iov), -EINVAL);
     ck_assert_int_eq(gn_codec_encode(&c, "a", 1, NULL, 0, NULL), -EINVAL);
     ck_assert_int_eq(gn_codec_encode(&c, NULL, 1, NULL, 0, iov), -EINVAL);

@@ -3,6 +3,7 @@
 #include "codectest.h"
 
 #include <string.h>
+#include <sys/resource.h>
 
 /* Decodes s (a C string) with c, discarding as told; records the events. */
 static void run(gn_codec_t *c, const char *s, ct_log_t *out)
@@ -211,6 +212,37 @@ START_TEST(test_list_skip_bounded)
 }
 END_TEST
 
+/* A frame over many list blocks must be copied; when that copy cannot be
+ * allocated the call says -ENOMEM, consumes nothing, and works once memory is
+ * back. */
+START_TEST(test_copy_nomem)
+{
+    if (gn_test_sanitized())
+        return; /* sanitizers reserve terabytes of address space */
+    enum { BLOCK = 1 << 20, BLOCKS = 64 };
+    static unsigned char block[BLOCK];
+    gn_codec_t c;
+    ck_assert_int_eq(gn_codec_init_fixed(&c, (size_t)BLOCK * BLOCKS), 0);
+    gn_listbuf_t lb = GN_LISTBUF_INIT;
+    for (int i = 0; i < BLOCKS; i++)
+        ck_assert_int_eq(gn_listbuf_append_ref(&lb, block, BLOCK, NULL, NULL), 0);
+    struct rlimit old;
+    ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
+    gn_test_limit_address_space(16 << 20);
+    gn_codec_frame_t f;
+    int rc = gn_codec_decode_listbuf(&c, &lb, &f);
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+    ck_assert_int_eq(rc, -ENOMEM);
+    ck_assert_uint_eq(f.consumed, 0);
+    ck_assert_uint_eq(gn_listbuf_buffered(&lb), (size_t)BLOCK * BLOCKS);
+    ck_assert_int_eq(gn_codec_decode_listbuf(&c, &lb, &f), 1);
+    ck_assert_uint_eq(f.len, (size_t)BLOCK * BLOCKS);
+    ck_assert_uint_eq(f.consumed, (size_t)BLOCK * BLOCKS);
+    gn_listbuf_release(&lb);
+    gn_codec_release(&c);
+}
+END_TEST
+
 TCase *ct_tc_basic(void)
 {
     TCase *tc = tcase_create("basic");
@@ -222,5 +254,6 @@ TCase *ct_tc_basic(void)
     tcase_add_test(tc, test_fixed);
     tcase_add_test(tc, test_ring_wrap_copy);
     tcase_add_test(tc, test_list_skip_bounded);
+    tcase_add_test(tc, test_copy_nomem);
     return tc;
 }

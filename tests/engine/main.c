@@ -11,6 +11,7 @@ void add_backpressure_tests(Suite *s);
 void add_lifecycle_tests(Suite *s);
 void add_loop_tests(Suite *s);
 void add_idle_tests(Suite *s);
+void add_frame_tests(Suite *s);
 
 int main(void)
 {
@@ -25,5 +26,6 @@ int main(void)
     add_lifecycle_tests(s);
     add_loop_tests(s);
     add_idle_tests(s);
+    add_frame_tests(s);
     return gn_test_run(s);
 }

@@ -1,7 +1,7 @@
 /* libFuzzer target for gnet-codec. The first bytes of the input choose a codec
  * and its settings, the next ones where the stream is cut, the rest is the
  * stream. The stream is decoded from plain memory in one piece, then from a
- * ring, a list and a mixed buffer fed in the chosen pieces; every decoder must
+ * ring, a list, a mixed buffer and an iovec array fed in the chosen pieces; every decoder must
  * give the same frames and errors, stay within the frame bounds, make
  * progress, and never read outside its input (ASan). Frames are re-encoded and
  * must decode back to themselves where the framing allows it.
@@ -181,6 +181,31 @@ static void decode_buf(gn_codec_t *c, int kind, const uint8_t *cuts, size_t ncut
     gn_mixbuf_release(&b.mix);
 }
 
+/* The unconsumed bytes as 3-byte iovecs (and empty ones), pieces as above. */
+static void decode_iovs(gn_codec_t *c, const uint8_t *cuts, size_t ncuts, const uint8_t *p,
+                        size_t n, size_t bound, events_t *e)
+{
+    static struct iovec iov[2 * 4096];
+    size_t head = 0, at = 0, i = 0;
+    while (at < n && (e->n == 0 || e->rc[e->n - 1] != GN_ECODEC_CORRUPT)) {
+        size_t piece = i < ncuts ? 1 + cuts[i++] % 16 : n - at;
+        at += piece < n - at ? piece : n - at;
+        for (size_t guard = 0, limit = at - head + 1; guard <= limit; guard++) {
+            int cnt = 0;
+            for (size_t k = head; k < at && cnt < 2 * 4096 - 1; k += 3) {
+                iov[cnt++] = (struct iovec){(void *)(uintptr_t)(p + k), at - k < 3 ? at - k : 3};
+                iov[cnt++] = (struct iovec){0};
+            }
+            gn_codec_frame_t f;
+            int rc = gn_codec_decode_iov(c, iov, cnt, &f);
+            int more = check(rc, &f, at - head, bound, e);
+            head += f.consumed;
+            if (!more)
+                break;
+        }
+    }
+}
+
 /* A frame re-encoded decodes to itself (not meaningful with a kept delimiter or
  * a stripped length field, which change what the frame holds). */
 static void round_trip(const gn_codec_t *settings, const uint8_t *d, size_t n)
@@ -240,6 +265,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcmp(got.hash, want.hash, want.n * sizeof(uint64_t)) != 0)
             fail("buffer decoding differs from memory decoding");
     }
+    gn_codec_t k = c;
+    got.n = 0;
+    if (n <= 4096 * 3 - 3) {
+        decode_iovs(&k, cuts, ncuts, p, n, bound, &got);
+        if (got.n != want.n || memcmp(got.rc, want.rc, want.n * sizeof(int)) != 0 ||
+            memcmp(got.hash, want.hash, want.n * sizeof(uint64_t)) != 0)
+            fail("iovec decoding differs from memory decoding");
+    }
+    gn_codec_release(&k);
     round_trip(&c, p, n < 64 ? n : 64);
     gn_codec_release(&c);
     return 0;

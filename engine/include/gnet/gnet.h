@@ -41,8 +41,9 @@
  *
  * Errors: functions that can fail return 0 (or a non-negative count) or a
  * negative code: a negative errno, a GN_EADDR_* code of <gnet/socket.h>
- * (-4100..-4199) or one of the GN_E* engine codes below (-4000..-4099).
- * gn_strerror() describes all three.
+ * (-4100..-4199), a GN_ECODEC_* code of <gnet/codec.h> (-4200..-4299) or one
+ * of the GN_E* engine codes below (-4000..-4099). gn_strerror() describes
+ * them all.
  *
  * Not supported: UDP, the client side (dialing connections into a loop),
  * edge-triggered mode.
@@ -50,6 +51,7 @@
 #ifndef GNET_GNET_H
 #define GNET_GNET_H
 
+#include <gnet/codec.h>
 #include <gnet/logging.h>
 #include <gnet/socket.h>
 
@@ -82,7 +84,7 @@ extern "C" {
 #define GN_ELINGER            (-4010) /* a close dropped unsent outbound bytes (deadline, reset) */
 #define GN_EIDLE_TIMEOUT      (-4011) /* no inbound bytes for the idle timeout */
 
-/* Text for an engine code, a GN_EADDR_* code or a negative errno; a generic
+/* Text for an engine code, a GN_EADDR_* or GN_ECODEC_* code or a negative errno; a generic
  * text for anything else. Static string. Any thread. */
 GN_EXPORT const char *gn_strerror(int err);
 
@@ -451,6 +453,17 @@ GN_EXPORT ssize_t gn_conn_discard(gn_conn_t *c, size_t n);
 /* Copies up to n bytes into p and consumes them. Returns the count (0 when
  * nothing is buffered) or -EINVAL. */
 GN_EXPORT ssize_t gn_conn_read(gn_conn_t *c, void *p, size_t n);
+
+/* Decodes the next frame of the readable bytes with codec (<gnet/codec.h>; one
+ * codec per connection, kept for instance in its context) and consumes the
+ * bytes the codec says to: the frame, and bytes of a too-long frame being
+ * skipped. Returns 1 with f->data / f->len set, 0 when more bytes are needed,
+ * GN_ECODEC_TOOLONG (the frame is dropped as it arrives; decode on or close),
+ * GN_ECODEC_CORRUPT (close the connection) or -EINVAL (c, codec or f NULL, or
+ * codec never initialised). f->consumed tells what was consumed. The frame is
+ * a zero-copy view into the readable bytes, valid until the callback returns.
+ * Set max_inbound to at least the codec's largest frame. */
+GN_EXPORT int gn_conn_next_frame(gn_conn_t *c, gn_codec_t *codec, gn_codec_frame_t *f);
 
 /* ---- connection: writing (loop thread) ----------------------------------- *
  * With nothing pending the bytes go to the socket at once; what the socket

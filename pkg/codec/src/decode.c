@@ -4,29 +4,13 @@
  * too-long frame if one is being dropped, then looks at no more than
  * gn__codec_bound bytes of the next frame: that is what keeps a too-long frame
  * from ever being buffered whole. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include "internal.h"
 
 #include <errno.h>
-
-static size_t sat_add(size_t a, size_t b)
-{
-    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
-}
-
-size_t gn__codec_bound(const gn_codec_t *c)
-{
-    switch (c->kind) {
-    case GN__CODEC_LINE:
-    case GN__CODEC_DELIM:
-        /* max content bytes, an optional '\r' (line, CRLF), then the delimiter */
-        return sat_add(c->max,
-                       c->kind == GN__CODEC_LINE ? 1 + ((c->flags & GN_CODEC_CRLF) != 0) : c->dlen);
-    case GN__CODEC_FIXED:
-        return c->max;
-    default:
-        return c->lf.max_frame_length;
-    }
-}
+#include <string.h>
 
 /* Sets *f for "no frame" and returns rc. */
 static int no_frame(gn_codec_frame_t *f, size_t consumed, int rc)
@@ -37,11 +21,41 @@ static int no_frame(gn_codec_frame_t *f, size_t consumed, int rc)
     return rc;
 }
 
+/* The line and delimiter codecs' common case: no skip, and the delimiter
+ * found inside the first segment within the frame bound. Returns 1 with *f
+ * set, or 0 for the general path (nothing changed). */
+static int delim_fast(gn_codec_t *c, const gn__view_t *v, gn_codec_frame_t *f)
+{
+    const unsigned char *p = v->iov[0].iov_base;
+    size_t n = v->iov[0].iov_len, bound = gn__codec_bound(c), dlen = c->dlen;
+    if (c->skip != 0 || n == 0)
+        return 0;
+    size_t limit = n < bound ? n : bound;
+    if (c->scanned + dlen > limit)
+        return 0;
+    const unsigned char *q = dlen == 1 ? memchr(p + c->scanned, c->delim[0], limit - c->scanned)
+                                       : memmem(p + c->scanned, limit - c->scanned, c->delim, dlen);
+    if (q == NULL)
+        return 0;
+    size_t at = (size_t)(q - p), content = at, strip = dlen;
+    if (c->kind == GN__CODEC_LINE && (c->flags & GN_CODEC_CRLF) && at > 0 && p[at - 1] == '\r') {
+        content--;
+        strip++;
+    }
+    if (content > c->max)
+        return 0;
+    c->scanned = 0;
+    f->data = p;
+    f->len = (c->flags & GN_CODEC_KEEP_DELIM) ? content + strip : content;
+    f->consumed = at + dlen;
+    return 1;
+}
+
 /* Line and delimiter codecs from offset s (the frame's start). */
 static int decode_delim(gn_codec_t *c, const gn__view_t *v, size_t s, gn_codec_frame_t *f)
 {
     size_t dlen = c->dlen, n = v->total;
-    size_t limit = sat_add(s, gn__codec_bound(c));
+    size_t limit = gn__sat_add(s, gn__codec_bound(c));
     if (limit > n)
         limit = n;
     size_t from = s + c->scanned;
@@ -166,6 +180,8 @@ int gn__codec_decode_view(gn_codec_t *c, const gn__view_t *v, gn_codec_frame_t *
     switch (c->kind) {
     case GN__CODEC_LINE:
     case GN__CODEC_DELIM:
+        if (s == 0 && delim_fast(c, v, f))
+            return 1;
         return decode_delim(c, v, s, f);
     case GN__CODEC_FIXED:
         if (v->total - s < c->max)
@@ -190,5 +206,24 @@ int gn_codec_decode(gn_codec_t *c, const void *p, size_t n, gn_codec_frame_t *f)
         return 1;
     struct iovec iov = {.iov_base = (void *)(uintptr_t)p, .iov_len = n};
     gn__view_t v = {.iov = &iov, .cnt = 1, .total = n};
+    return gn__codec_decode_view(c, &v, f);
+}
+
+int gn_codec_decode_iov(gn_codec_t *c, const struct iovec *iov, int iovcnt, gn_codec_frame_t *f)
+{
+    if (f != NULL)
+        no_frame(f, 0, 0);
+    if (c == NULL || f == NULL || iovcnt < 0 || (iov == NULL && iovcnt > 0) ||
+        c->kind == GN__CODEC_NONE)
+        return -EINVAL;
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if ((iov[i].iov_base == NULL && iov[i].iov_len > 0) || iov[i].iov_len > SIZE_MAX - total)
+            return -EINVAL;
+        total += iov[i].iov_len;
+    }
+    static const struct iovec empty = {0};
+    gn__view_t v = {
+        .iov = iovcnt > 0 ? iov : &empty, .cnt = iovcnt > 0 ? iovcnt : 1, .total = total};
     return gn__codec_decode_view(c, &v, f);
 }

@@ -57,9 +57,27 @@ static inline int gn__view_frame(gn_codec_t *c, const gn__view_t *v, size_t off,
     return gn__view_frame_slow(c, v, off, n, f);
 }
 
+static inline size_t gn__sat_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
 /* Most bytes a decode needs to see from a frame's start to decide about it
  * (frame, too long, corrupt); saturates at SIZE_MAX. */
-size_t gn__codec_bound(const gn_codec_t *c);
+static inline size_t gn__codec_bound(const gn_codec_t *c)
+{
+    switch (c->kind) {
+    case GN__CODEC_LINE:
+    case GN__CODEC_DELIM:
+        /* max content bytes, an optional '\r' (line, CRLF), then the delimiter */
+        return gn__sat_add(c->max, c->kind == GN__CODEC_LINE ? 1 + ((c->flags & GN_CODEC_CRLF) != 0)
+                                                             : c->dlen);
+    case GN__CODEC_FIXED:
+        return c->max;
+    default:
+        return c->lf.max_frame_length;
+    }
+}
 
 /* Loads a size-byte unsigned integer; the usual sizes are single loads. */
 static inline uint64_t gn__load_field(const unsigned char *p, unsigned size, bool little)

@@ -27,7 +27,8 @@ void gn__view_copy(const gn__view_t *v, size_t off, void *dst, size_t n)
     while (n > 0 && i < v->cnt) {
         size_t have = v->iov[i].iov_len - rel;
         size_t take = have < n ? have : n;
-        memcpy(out, (const unsigned char *)v->iov[i].iov_base + rel, take);
+        if (take > 0) /* empty segments may have a NULL base */
+            memcpy(out, (const unsigned char *)v->iov[i].iov_base + rel, take);
         out += take;
         n -= take;
         rel = 0;
@@ -57,6 +58,10 @@ size_t gn__view_find(const gn__view_t *v, size_t from, size_t end, size_t limit,
     for (; i < v->cnt && base < end; i++) {
         const unsigned char *seg = v->iov[i].iov_base;
         size_t seglen = v->iov[i].iov_len;
+        if (seglen == 0) { /* its base may be NULL: no arithmetic on it */
+            rel = 0;
+            continue;
+        }
         size_t stop = seglen - rel < end - base ? seglen : rel + (end - base);
         const unsigned char *q = seg + rel;
         while (q < seg + stop) {

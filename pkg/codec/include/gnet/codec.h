@@ -11,8 +11,9 @@
  *
  * Decoding. A gn_codec_t holds one stream's decoding state. Each decode call
  * is given the stream's unconsumed bytes from their start (what earlier calls
- * left, followed by new bytes), either as plain memory (gn_codec_decode) or as
- * a gnet-buffer (gn_codec_decode_ringbuf, _listbuf, _mixbuf), and returns
+ * left, followed by new bytes), either as plain memory (gn_codec_decode,
+ * gn_codec_decode_iov) or as a gnet-buffer (gn_codec_decode_ringbuf, _listbuf,
+ * _mixbuf), and returns
  *   1                  a frame: f->data / f->len
  *   0                  no frame yet: more bytes are needed
  *   GN_ECODEC_TOOLONG  the next frame is longer than the maximum; it is dropped
@@ -179,8 +180,8 @@ GN_EXPORT void gn_codec_release(gn_codec_t *c);
 
 /* ---- decoding -------------------------------------------------------------- */
 
-/* One decoded frame: a view of its bytes (how long it stays valid is said at the
- * top) and how much input the call consumed. */
+/* What a decode call produced: the frame (when it returned 1) and, always,
+ * the bytes to discard from the input. */
 typedef struct gn_codec_frame {
     const void *data; /* the frame's bytes (delimiter stripped or kept, header stripped) */
     size_t len;       /* their count */
@@ -192,6 +193,15 @@ typedef struct gn_codec_frame {
  * described at the top, always setting *f; -EINVAL when c or f is NULL, p NULL
  * with n > 0, or c never initialised. A frame here is always zero-copy. */
 GN_EXPORT int gn_codec_decode(gn_codec_t *c, const void *p, size_t n, gn_codec_frame_t *f);
+
+/* As gn_codec_decode, over the bytes of iov[0..iovcnt) taken in order as one
+ * input (a ring's peek followed by newer bytes elsewhere, say); empty entries
+ * are fine. The frame is zero-copy when it lies inside one entry, otherwise
+ * copied into codec memory (-ENOMEM when that fails). -EINVAL when c or f is
+ * NULL, iovcnt < 0, iov NULL with iovcnt > 0, an iov_base NULL with iov_len > 0,
+ * or lengths that overflow. */
+GN_EXPORT int gn_codec_decode_iov(gn_codec_t *c, const struct iovec *iov, int iovcnt,
+                                  gn_codec_frame_t *f);
 
 /* As gn_codec_decode, over the bytes buffered in rb, which stays unchanged
  * except for bytes of a too-long frame being skipped. The frame is zero-copy
