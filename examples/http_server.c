@@ -47,15 +47,6 @@ static outbuf_t *out_of_loop(void)
     return &loop_out;
 }
 
-/* Per-connection state, kept in the context pointer itself (no allocation):
- * bit 0 says "100 Continue sent" for the request at the head of the inbound
- * bytes; the other bits hold that request's total length once its header
- * section was parsed (0 = not known yet), so that a large body is not parsed
- * again on every read until it is complete. */
-typedef uintptr_t conn_state_t;
-#define ST_CONTINUE_SENT ((conn_state_t)1)
-#define ST_NEED(st)      ((size_t)((st) >> 1))
-
 static int flush_out(gn_conn_t *c, outbuf_t *o)
 {
     ssize_t w = o->len > 0 ? gn_conn_write(c, o->buf, o->len) : 0;
@@ -63,61 +54,28 @@ static int flush_out(gn_conn_t *c, outbuf_t *o)
     return w < 0 ? (int)w : 0;
 }
 
-/* The request at the head of the bytes is incomplete: remember how long it
- * will be and answer Expect: 100-continue once. */
-static conn_state_t pending(const http_request_t *req, conn_state_t st, outbuf_t *o)
-{
-    if (req->header_bytes == 0)
-        return 0;
-    conn_state_t next = (conn_state_t)(req->header_bytes + req->content_length) << 1;
-    if (req->expect_continue && !(st & ST_CONTINUE_SENT) && http_app_respond_continue(o) == 0)
-        return next | ST_CONTINUE_SENT;
-    return next | (st & ST_CONTINUE_SENT);
-}
-
-/* Answers every complete request in p[0..n). Returns the bytes consumed; sets
- * *close when the connection must close after the answers. */
-static size_t serve(gn_conn_t *c, const char *p, size_t n, conn_state_t *st, bool *close)
-{
-    outbuf_t *o = out_of_loop();
-    size_t off = 0;
-    while (off < n && !*close) {
-        http_request_t req;
-        ssize_t r = http_parse_request(p + off, n - off, &http_app_limits, &req);
-        if (r == HTTP_INCOMPLETE) {
-            *st = pending(&req, off > 0 ? 0 : *st, o);
-            break;
-        }
-        *st = 0;
-        if (r < 0) {
-            *close = true;
-            if (http_app_respond_error(r, o) < 0)
-                break;
-            return n;
-        }
-        off += (size_t)r;
-        *close = !req.keep_alive;
-        if (http_app_respond(&req, o) < 0 || (o->len >= FLUSH_AT && flush_out(c, o) < 0))
-            *close = true;
-    }
-    return off;
-}
-
+/* The connection's http_conn_state_t lives in its context pointer (no
+ * allocation per connection). */
 static gn_action_t on_traffic(gn_conn_t *c)
 {
-    conn_state_t st = (conn_state_t)gn_conn_context(c);
-    if (ST_NEED(st) > 0 && gn_conn_inbound_buffered(c) < ST_NEED(st))
+    http_conn_state_t st = (http_conn_state_t)gn_conn_context(c);
+    if (http_conn_need(st) > 0 && gn_conn_inbound_buffered(c) < http_conn_need(st))
         return GN_NONE; /* the body of the request at the head is still arriving */
     size_t n;
     const char *p = gn_conn_peek(c, SIZE_MAX, &n);
     if (p == NULL)
         return GN_CLOSE; /* out of memory */
-    bool close = false;
-    size_t used = serve(c, p, n, &st, &close);
+    outbuf_t *o = out_of_loop();
+    bool close, more;
+    size_t off = 0, used;
+    do {
+        more = http_app_serve(p + off, n - off, o, FLUSH_AT, &st, &close, &used);
+        off += used;
+        if (flush_out(c, o) < 0)
+            return GN_CLOSE;
+    } while (more);
     gn_conn_set_context(c, (void *)st);
-    (void)gn_conn_discard(c, used);
-    if (flush_out(c, out_of_loop()) < 0)
-        return GN_CLOSE;
+    (void)gn_conn_discard(c, off);
     return close ? GN_CLOSE : GN_NONE;
 }
 

@@ -1,8 +1,9 @@
-# The protocol examples (http_server, redis_server), their parsers' Check suite
-# and end-to-end tests (tests/examples), and their fuzz targets (tests/fuzz).
+# The protocol examples (http_server, redis_server) and their Check suite
+# (tests/examples: the parsers in-process, the servers over loopback). Their
+# parsers' fuzz targets (tests/fuzz/fuzz_http.c, fuzz_resp.c) run with make fuzz
+# (mk/fuzz.mk), e.g. make fuzz FUZZ_TARGETS="fuzz_http fuzz_resp".
 #
 #   make test-examples          the suite (also part of make test)
-#   make fuzz-http FUZZ_TIME=60 run a libFuzzer target for that long (clang); fuzz-resp
 
 HTTP_SRCS := $(wildcard examples/http/*.c)
 HTTP_HDRS := $(wildcard examples/http/*.h)
@@ -35,25 +36,4 @@ test: $(EXAMPLES_TEST)
 test-examples: $(EXAMPLES_TEST)
 	@sh mk/run-tests.sh "$(TEST_ENV)" $^
 
-FUZZ_CC ?= clang
-FUZZ_TIME ?= 30
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iexamples
-
-build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c $(HTTP_SRCS) $(HTTP_HDRS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c $(HTTP_SRCS) examples/common/outbuf.c
-
-# New inputs go to build/fuzz/corpus-<name>; tests/fuzz/corpus/<name> holds the seeds.
-fuzz-http: build/fuzz/fuzz_http
-	@mkdir -p build/fuzz/corpus-http
-	build/fuzz/fuzz_http -max_total_time=$(FUZZ_TIME) -max_len=4096 build/fuzz/corpus-http tests/fuzz/corpus/http
-
-build/fuzz/fuzz_resp: tests/fuzz/fuzz_resp.c examples/resp/resp_parser.c $(RESP_HDRS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_resp.c examples/resp/resp_parser.c
-
-fuzz-resp: build/fuzz/fuzz_resp
-	@mkdir -p build/fuzz/corpus-resp
-	build/fuzz/fuzz_resp -max_total_time=$(FUZZ_TIME) -max_len=4096 build/fuzz/corpus-resp tests/fuzz/corpus/resp
-
-.PHONY: test-examples fuzz-http fuzz-resp
+.PHONY: test-examples

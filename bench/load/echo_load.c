@@ -3,6 +3,7 @@
  *
  *   echo_load [-c CONNS] [-s BYTES] [-p DEPTH] [-d SECS] [-w SECS] [-n MSGS]
  *             [-h 127.0.0.1|::1] [-P PORT] [-T SECS] [-m PENDING] [-S SERVER_PID]
+ *             [-b BYTES]
  *
  * Every connection keeps DEPTH messages of BYTES in flight: when the echo of one is
  * complete it sends the next. What a connection sends is one endless stream taken
@@ -59,6 +60,7 @@ typedef struct {
     double dur, warm, tmo;
     long count; /* 0: bounded by time only */
     long pending;
+    long sockbuf; /* -b: SO_SNDBUF and SO_RCVBUF of client sockets, 0: the kernel's */
     const char *host;
     long port;
     long srv_pid;
@@ -277,6 +279,11 @@ static void start_connect(load_t *L, long i)
         return;
     }
     (void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (L->o.sockbuf > 0) {
+        int b = (int)L->o.sockbuf;
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &b, sizeof b);
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &b, sizeof b);
+    }
     if (connect(c->fd, (struct sockaddr *)&L->addr, L->addrlen) < 0 && errno != EINPROGRESS) {
         conn_fail(L, i, E_CONNECT, strerror(errno));
         return;
@@ -455,12 +462,15 @@ static int usage(void)
     fprintf(stderr,
             "usage: echo_load [-c CONNS] [-s BYTES] [-p DEPTH] [-d SECS] [-w SECS] [-n MSGS]\n"
             "                 [-h 127.0.0.1|::1] [-P PORT] [-T SECS] [-m PENDING] [-S PID]\n"
+            "                 [-b BYTES]\n"
             "  -c connections (1..65536, default 50)     -s message bytes (1..16777216, 512)\n"
             "  -p messages in flight per connection (1..256, 1)\n"
             "  -d measured seconds (5)  -w warm-up seconds (1)  -n stop after MSGS measured\n"
             "  -h loopback address (127.0.0.1)  -P port (9100)\n"
             "  -T connect and drain limit, seconds (10)  -m connects in flight (256)\n"
-            "  -S server pid: sample its CPU time over the measurement\n");
+            "  -S server pid: sample its CPU time over the measurement\n"
+            "  -b client socket buffers, bytes: small ones make the server's writes partial\n"
+            "     (a correctness check of its output queue, not a benchmark)\n");
     return 2;
 }
 
@@ -510,6 +520,8 @@ static bool parse_opt(opts_t *o, int opt, const char *arg)
         return parse_secs(arg, 0.01, 3600, &o->tmo);
     case 'm':
         return parse_long(arg, 1, 65536, &o->pending);
+    case 'b':
+        return parse_long(arg, 1024, 64L << 20, &o->sockbuf);
     case 'S':
         return parse_long(arg, 1, 1L << 30, &o->srv_pid);
     default:
@@ -615,7 +627,7 @@ int main(int argc, char **argv)
               .port = 9100},
     };
     int opt;
-    while ((opt = getopt(argc, argv, "c:s:p:d:w:n:h:P:T:m:S:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:s:p:d:w:n:h:P:T:m:S:b:")) != -1) {
         if (!parse_opt(&L.o, opt, optarg)) {
             if (opt != '?')
                 fprintf(stderr, "echo_load: bad value for -%c: '%s'\n", opt, optarg);

@@ -1,7 +1,8 @@
 /* hist: log-linear buckets, see hist.h. */
 #include "hist.h"
 
-unsigned hist_index(uint64_t v)
+/* The bucket of v. */
+static unsigned hist_index(uint64_t v)
 {
     if (v < 2 * HIST_SUB)
         return (unsigned)v;
@@ -10,7 +11,8 @@ unsigned hist_index(uint64_t v)
     return (e - HIST_SUB_BITS + 1) * HIST_SUB + sub;
 }
 
-uint64_t hist_lower(unsigned i)
+/* The smallest value of bucket i (the inverse of hist_index). */
+static uint64_t hist_lower(unsigned i)
 {
     if (i < 2 * HIST_SUB)
         return i;

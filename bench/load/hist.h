@@ -27,9 +27,4 @@ void hist_add(hist_t *h, uint64_t v);
  * values lie; 0 when nothing was recorded. */
 uint64_t hist_quantile(const hist_t *h, double q);
 
-/* Bucket index of v and the smallest value of bucket i; shared by the code and the
- * bucket bounds check in the smoke run. */
-unsigned hist_index(uint64_t v);
-uint64_t hist_lower(unsigned i);
-
 #endif

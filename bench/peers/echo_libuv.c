@@ -105,6 +105,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         close_conn(s);
         return;
     }
+    if (n == 0)
+        return; /* libuv's EAGAIN: nothing was read */
     size_t done = 0;
     if (s->write_queue_size == 0) { /* try_write only when nothing is queued before it */
         uv_buf_t b = uv_buf_init(buf->base, (unsigned)n);

@@ -3,7 +3,7 @@
 # spread and server CPU per message relative to the first server.
 #
 #   echo.sh [-r ROUNDS] [-t "CONNSxBYTES ..."] [-p DEPTHS] [-d SECS] [-w SECS]
-#           [-o DIR] [-x] -- NAME=COMMAND ...
+#           [-o DIR] [-x] [-L "ECHO_LOAD ARGS"] -- NAME=COMMAND ...
 #
 #   -r  rounds (default 3): every server runs once per round, in the order given
 #   -t  settings, connections x message bytes (default "100x512")
@@ -11,6 +11,7 @@
 #   -d  measured seconds per run (default 5)   -w  warm-up seconds (default 1)
 #   -o  directory for the CSV files (default results)
 #   -x  after the rounds, one more run per server under perf, for syscalls per message
+#   -L  more echo_load arguments, e.g. -L "-b 4096" (small client socket buffers)
 #
 # Every COMMAND must run the server itself (no fork) and gets "-p PORT" appended
 # (PORT, default 9100). The first server is the reference of the ratios. The server
@@ -23,15 +24,15 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-rounds=3 settings="100x512" depths=1 dur=5 warm=1 outdir=results syscalls=0
+rounds=3 settings="100x512" depths=1 dur=5 warm=1 outdir=results syscalls=0 extra=
 PORT=${PORT:-9100}
 LOAD=${LOAD:-}
 
 usage() {
-    sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
-while getopts "r:t:p:d:w:o:xh" opt; do
+while getopts "r:t:p:d:w:o:xL:h" opt; do
     case $opt in
     r) rounds=$OPTARG ;;
     t) settings=$OPTARG ;;
@@ -40,6 +41,7 @@ while getopts "r:t:p:d:w:o:xh" opt; do
     w) warm=$OPTARG ;;
     o) outdir=$OPTARG ;;
     x) syscalls=1 ;;
+    L) extra=$OPTARG ;;
     *) usage ;;
     esac
 done
@@ -75,8 +77,9 @@ run_one() {
     read -r -a words <<<"$*"
     gn_server_start "$PORT" "${words[@]}" -p "$PORT" || return 1
     [ "$syscalls_now" = 1 ] && gn_syscalls_start "$GN_SRV_PID"
+    read -r -a extra_words <<<"$extra"
     line=$(gn_pinned_load "$LOAD" -c "$c" -s "$s" -p "$p" -d "$dur" -w "$warm" -P "$PORT" \
-        -S "$GN_SRV_PID" 2>"$GN_TMP/load.err")
+        -S "$GN_SRV_PID" "${extra_words[@]}" 2>"$GN_TMP/load.err")
     rc=$?
     [ "$syscalls_now" = 1 ] && sys_count=$(gn_syscalls_stop)
     kill -0 "$GN_SRV_PID" 2>/dev/null || { echo "echo.sh: server '$*' died" >&2; rc=3; }
@@ -135,7 +138,10 @@ for setting in $settings; do
         for ((r = 1; r <= rounds; r++)); do
             for ((i = 0; i < ${#cmds[@]}; i++)); do
                 line=$(run_one "$c" "$s" "$p" "${cmds[i]}")
-                echo "round=$r ${names[i]} ${line:-FAILED}"
+                flag=
+                [ -n "$line" ] && awk -v c="$(kv cli_cpu "$line")" 'BEGIN { exit !(c >= 0.9) }' &&
+                    flag=" [client-saturated]"
+                echo "round=$r ${names[i]} ${line:-FAILED}$flag"
                 [ -n "$line" ] || { status=1; continue; }
                 [ "$(kv errors "$line")" = 0 ] || status=1
                 printf '%s,%s,%s,%s,%s' "$c" "$s" "$p" "$r" "${names[i]}" >>"$runs_csv"

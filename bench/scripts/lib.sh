@@ -17,6 +17,9 @@
 #   gn_machine_check [SECS]     warn (stderr) when the two CPUs are busy while idle here
 #   gn_stats                    numbers on stdin -> "median min max"
 #   gn_syscalls_start PID / gn_syscalls_stop   count PID's syscalls with perf (if present)
+#
+# Sourcing it makes a temporary directory ($GN_TMP) and sets EXIT, INT and TERM traps
+# that stop the server and remove that directory.
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 GN_CLK_TCK=$(getconf CLK_TCK)

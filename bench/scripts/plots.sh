@@ -7,10 +7,10 @@
 # server of the CSV, lower is better) and OUTDIR/bench-echo-rate.png (msgs/s
 # relative to it, higher is better): one group of bars per setting, one bar per
 # server at its median, whiskers at the rounds' min and max, cut at 2x (the label
-# above a bar is its median). Ratios, because on a
-# shared machine only ratios from one interleaved run mean anything. The same CSV
-# gives the same PNGs.
+# above a bar is its median). Ratios, because on a shared machine only ratios from
+# one interleaved run mean anything. The same CSV gives the same PNGs.
 set -euo pipefail
+case ${1:-} in -*) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
 csv=${1:-results/echo.csv}
 out=${2:-docs}
 command -v gnuplot >/dev/null || { echo "plots.sh: gnuplot not found (Debian: apt-get install -y gnuplot-nox)" >&2; exit 2; }

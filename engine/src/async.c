@@ -68,7 +68,6 @@ static int async_task(void *arg)
     release_owned(t);
     if (t->cb != NULL) {
         t->cb(c, err, t->udata);
-        gn__scratch_reset(l); /* cb may have peeked c's ring */
     }
     free(t);
     gn__loop_run_closes(l);

@@ -112,6 +112,7 @@ int gn__conn_open(gn__loop_t *l, int fd)
         return rc;
     }
     l->slots[slot].conn = c;
+    gn__idle_open(c);
     if (eng->h.on_open != NULL)
         gn__apply_action(eng, c, eng->h.on_open(c));
     return 0;
@@ -121,6 +122,7 @@ int gn__conn_open(gn__loop_t *l, int fd)
 void gn__conn_free(gn_conn_t *c)
 {
     gn__loop_t *l = c->loop;
+    gn__idle_close(c); /* its timer names c */
     gn_ringbuf_release(&c->in);
     gn__conn_out_release(c);
     slot_put(l, c->slot);
@@ -141,6 +143,7 @@ static int conn_io(int fd, gn_io_event_t ev, gn_io_flags_t flags, void *udata)
         gn__conn_on_writable(c);
     if ((c->flags & GN__C_CLOSING) == 0 &&
         (gn_is_read_event(ev) || gn_is_error_event(ev, flags) || (ev & GN_IO_RDHUP) != 0)) {
+        gn__idle_touch(c);
         if ((c->flags & GN__C_PAUSED) != 0)
             gn__conn_paused_event(c, ev, flags);
         else

@@ -82,7 +82,6 @@ static void finish(gn_conn_t *c, int err, fd_end_t how)
         gn_action_t a = eng->h.on_close(c, err);
         if (a == GN_SHUTDOWN)
             gn__engine_request_stop(eng);
-        gn__scratch_reset(l); /* on_close may have peeked a wrapped ring */
     }
     if (how == FD_GRACEFUL)
         end_graceful(c);

@@ -23,72 +23,19 @@ size_t gn_conn_inbound_buffered(const gn_conn_t *c)
     return c == NULL ? 0 : gn_ringbuf_buffered(&c->in) + view_len(c);
 }
 
-/* Scratch for a copied gn_conn_next/peek result. The first request of a
- * callback reuses the loop's cached block; later ones get their own blocks,
- * so earlier pointers stay valid until the callback returns. */
-static unsigned char *scratch_get(gn__loop_t *l, size_t n)
-{
-    if (!l->scratch_used && n <= l->scratch_cap) {
-        l->scratch_used = true;
-        return l->scratch;
-    }
-    if (!l->scratch_used) {
-        unsigned char *p = realloc(l->scratch, n);
-        if (p == NULL)
-            return NULL;
-        l->scratch = p;
-        l->scratch_cap = n;
-        l->scratch_used = true;
-        return p;
-    }
-    gn__scratch_block_t *b = malloc(sizeof *b + n);
-    if (b == NULL)
-        return NULL;
-    b->next = l->extra;
-    l->extra = b;
-    return b->data;
-}
-
-void gn__scratch_reset(gn__loop_t *l)
-{
-    l->scratch_used = false;
-    while (l->extra != NULL) {
-        gn__scratch_block_t *b = l->extra;
-        l->extra = b->next;
-        free(b);
-    }
-    /* A huge one-off message should not pin its scratch for ever. */
-    if (l->scratch_cap > l->rcap) {
-        free(l->scratch);
-        l->scratch = NULL;
-        l->scratch_cap = 0;
-    }
-}
-
-/* Returns a contiguous view of the first want bytes (ring, then view),
- * copying only when they straddle the ring's wrap or the ring/view seam. */
+/* The first want bytes as one pointer, never a copy: the readable bytes are
+ * always one run. A read goes to the loop's buffer only while the ring is
+ * empty (and the handler cannot add to the ring), and otherwise straight
+ * after the ring's bytes, which ring_tail keeps contiguous; what on_traffic
+ * leaves is written into an empty ring, at its start. */
 static const void *contiguous(gn_conn_t *c, size_t want)
 {
     gn__loop_t *l = c->loop;
-    size_t rlen = gn_ringbuf_buffered(&c->in);
-    if (rlen == 0)
+    if (gn_ringbuf_empty(&c->in))
         return want == 0 ? (const void *)gn__empty : l->rbuf + l->voff;
     struct iovec iov[2];
     (void)gn_ringbuf_peek(&c->in, SIZE_MAX, iov);
-    if (want <= iov[0].iov_len)
-        return iov[0].iov_base;
-    unsigned char *dst = scratch_get(l, want);
-    if (dst == NULL)
-        return NULL;
-    size_t done = 0;
-    for (int i = 0; i < 2 && done < want && iov[i].iov_len > 0; i++) {
-        size_t k = iov[i].iov_len < want - done ? iov[i].iov_len : want - done;
-        memcpy(dst + done, iov[i].iov_base, k);
-        done += k;
-    }
-    if (done < want)
-        memcpy(dst + done, l->rbuf + l->voff, want - done);
-    return dst;
+    return want <= iov[0].iov_len ? iov[0].iov_base : NULL;
 }
 
 static size_t resolve_want(const gn_conn_t *c, size_t n, size_t *len)
@@ -187,7 +134,6 @@ void gn__conn_traffic(gn_conn_t *c, size_t nread)
     else
         l->voff = l->vlen; /* nobody reads: drop, as gnet does without a handler */
     keep_leftover(c);
-    gn__scratch_reset(l);
     gn__apply_action(eng, c, a);
 }
 

@@ -112,7 +112,6 @@ static void maybe_drained(gn_conn_t *c)
     c->flags &= ~(uint32_t)GN__C_DRAIN_OWED;
     if (eng->h.on_drain != NULL) {
         gn__apply_action(eng, c, eng->h.on_drain(c));
-        gn__scratch_reset(l); /* on_drain may have peeked */
     }
 }
 

@@ -75,6 +75,11 @@ struct gn_conn {
     uint32_t gen;
     uint32_t flags;
     int close_err;
+    /* Idle timeout (idle.c): the deadline's timer while idle_ms != 0, and
+     * the last inbound activity in units of 2^20 ns (about 1 ms). */
+    uint32_t idle_ms;
+    uint32_t last_rx;
+    gn_timer_id_t idle_id;
 };
 
 /* One entry of a loop's connection table: the generation names the current
@@ -112,13 +117,6 @@ typedef struct gn__acceptor {
     bool registered; /* listener open */
     bool paused;     /* listener open but not polled (backoff) */
 } gn__acceptor_t;
-
-/* Scratch memory that gn_conn_next/peek hand out; valid until the callback
- * returns, so extra blocks live on a list freed after each callback. */
-typedef struct gn__scratch_block {
-    struct gn__scratch_block *next;
-    unsigned char data[];
-} gn__scratch_block_t;
 
 /* Connections whose close waits for their outbound buffer to drain, in the
  * order their drains began. Every drain lasts close_linger_ms, so that order
@@ -161,10 +159,6 @@ struct gn_loop {
     unsigned char *rbuf;
     size_t rcap;
     size_t vlen, voff;
-    unsigned char *scratch;
-    size_t scratch_cap;
-    bool scratch_used;
-    gn__scratch_block_t *extra;
     /* connection table (loop thread only) */
     gn__slot_t *slots;
     uint32_t nslots, free_head;
@@ -312,7 +306,6 @@ void gn__drainq_release(gn__loop_t *l);
 /* conn_read.c */
 void gn__conn_on_readable(gn_conn_t *c);
 void gn__conn_traffic(gn_conn_t *c, size_t nread);
-void gn__scratch_reset(gn__loop_t *l);
 
 /* conn_write.c */
 void gn__conn_on_writable(gn_conn_t *c);
@@ -324,6 +317,19 @@ void gn__conn_out_release(gn_conn_t *c);
 /* ticker.c */
 int gn__ticker_start(gn__loop_t *l);
 void gn__ticker_stop(gn__loop_t *l);
+
+/* idle.c: activity is a store; arm at open, cancel at close. */
+static inline uint32_t gn__idle_clock(gn__loop_t *l)
+{
+    return (uint32_t)(gn_poller_now(l->poller) >> 20);
+}
+static inline void gn__idle_touch(gn_conn_t *c)
+{
+    if (c->idle_ms != 0)
+        c->last_rx = gn__idle_clock(c->loop);
+}
+void gn__idle_open(gn_conn_t *c);
+void gn__idle_close(gn_conn_t *c);
 
 /* loop_api.c */
 int gn__exec_task(void *arg);

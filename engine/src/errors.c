@@ -27,6 +27,8 @@ const char *gn_strerror(int err)
         return "outbound buffer limit exceeded";
     case GN_EUNSUPPORTED:
         return "feature not supported yet";
+    case GN_EIDLE_TIMEOUT:
+        return "no inbound bytes for the idle timeout";
     case GN_ELINGER:
         return "close dropped unsent outbound bytes";
     default:

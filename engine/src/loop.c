@@ -51,15 +51,12 @@ void gn__loop_release(gn__loop_t *l)
         l->poller = NULL;
     }
     gn__loop_timers_release(l);
-    gn__scratch_reset(l);
     free(l->accs);
     l->accs = NULL;
     free(l->slots);
     free(l->rbuf);
-    free(l->scratch);
     l->slots = NULL;
     l->rbuf = NULL;
-    l->scratch = NULL;
 }
 
 /* A task that never ran: a handed-off fd is closed, an async operation

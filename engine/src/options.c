@@ -69,6 +69,8 @@ int gn__options_resolve(const gn_options_t *in, gn_options_t *out, gn_logger_t *
         return bad(log, "lb", out->lb);
     if (out->log_level < GN_LOG_DEBUG || out->log_level > GN_LOG_FATAL)
         return bad(log, "log_level", out->log_level);
+    if (out->idle_timeout_ms < 0)
+        return bad(log, "idle_timeout_ms", out->idle_timeout_ms);
     if (out->close_linger_ms < GN_CLOSE_LINGER_NONE)
         return bad(log, "close_linger_ms", out->close_linger_ms);
     if (out->close_linger_ms == 0)

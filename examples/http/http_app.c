@@ -192,3 +192,48 @@ int http_app_load_file(const char *path)
     static_file_type = type_of(path);
     return 0;
 }
+
+#define ST_CONTINUE_SENT ((http_conn_state_t)1)
+
+/* The request at the head of the bytes is incomplete: remember how long it
+ * will be and answer Expect: 100-continue once. */
+static http_conn_state_t pending(const http_request_t *req, http_conn_state_t st, outbuf_t *o)
+{
+    if (req->header_bytes == 0)
+        return 0;
+    http_conn_state_t next = (http_conn_state_t)(req->header_bytes + req->content_length) << 1;
+    if (req->expect_continue && !(st & ST_CONTINUE_SENT) && http_app_respond_continue(o) == 0)
+        return next | ST_CONTINUE_SENT;
+    return next | (st & ST_CONTINUE_SENT);
+}
+
+bool http_app_serve(const char *p, size_t n, outbuf_t *out, size_t flush_at, http_conn_state_t *st,
+                    bool *close, size_t *used)
+{
+    size_t off = 0;
+    *close = false;
+    while (off < n && !*close) {
+        if (out->len >= flush_at) {
+            *used = off;
+            return true;
+        }
+        http_request_t req;
+        ssize_t r = http_parse_request(p + off, n - off, &http_app_limits, &req);
+        if (r == HTTP_INCOMPLETE) {
+            *st = pending(&req, off > 0 ? 0 : *st, out);
+            break;
+        }
+        *st = 0;
+        *close = true;
+        if (r < 0) {
+            (void)http_app_respond_error(r, out);
+            off = n;
+            break;
+        }
+        off += (size_t)r;
+        bool failed = http_app_respond(&req, out) < 0;
+        *close = failed || !req.keep_alive;
+    }
+    *used = *close ? n : off;
+    return false;
+}

@@ -20,7 +20,9 @@
 #include "common/outbuf.h"
 #include "http_parser.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Limits every example server applies per request (bounded memory). */
 #define HTTP_APP_MAX_HEADER_BYTES ((size_t)8192)
@@ -43,5 +45,28 @@ int http_app_respond_error(ssize_t code, outbuf_t *out);
 
 /* Appends "HTTP/1.1 100 Continue" (for Expect: 100-continue). 0 or -ENOMEM. */
 int http_app_respond_continue(outbuf_t *out);
+
+/* What a server keeps per connection between batches (0 initially), in one
+ * word so that it fits a context pointer: whether 100 Continue was sent for
+ * the request at the head of the unconsumed bytes, and that request's total
+ * length once its header section is known. */
+typedef uintptr_t http_conn_state_t;
+
+/* Bytes the request at the head must have before parsing again is useful (0
+ * when any new byte may complete it): a large body is then not parsed again
+ * on every read. */
+static inline size_t http_conn_need(http_conn_state_t st)
+{
+    return (size_t)(st >> 1);
+}
+
+/* Answers the complete requests at the start of p[0..n), appending to out,
+ * and stores in *used the bytes they took. Stops early when out holds at
+ * least flush_at bytes, returning true: the caller writes out and calls
+ * again with the rest. Sets *close when the connection must close once out
+ * is written (Connection: close, an error answer, out of memory); bytes after
+ * that point are counted as used. *st is the connection's state. */
+bool http_app_serve(const char *p, size_t n, outbuf_t *out, size_t flush_at, http_conn_state_t *st,
+                    bool *close, size_t *used);
 
 #endif

@@ -10,6 +10,7 @@ void add_large_tests(Suite *s);
 void add_backpressure_tests(Suite *s);
 void add_lifecycle_tests(Suite *s);
 void add_loop_tests(Suite *s);
+void add_idle_tests(Suite *s);
 
 int main(void)
 {
@@ -23,5 +24,6 @@ int main(void)
     add_backpressure_tests(s);
     add_lifecycle_tests(s);
     add_loop_tests(s);
+    add_idle_tests(s);
     return gn_test_run(s);
 }

@@ -382,10 +382,9 @@ START_TEST(test_one_byte_client)
 }
 END_TEST
 
-/* Bytes left in the ring that wrap around its end: gn_conn_peek in on_close
- * copies them into scratch. Scratch handed out outside on_traffic must be
- * given back too (the leak shows under ASan: nothing reclaims it when no
- * on_traffic follows on that loop). */
+/* Bytes kept across reads, then partly consumed (the head moves into the
+ * ring, the new bytes pass its first allocation's end): gn_conn_peek in
+ * on_close still sees them as one run, in order. */
 static atomic_int wrap_phase, wrap_checked;
 
 static unsigned char wrap_byte(size_t i)

@@ -74,12 +74,13 @@ extern "C" {
 #define GN_ECLOSED            (-4002) /* the connection is closed (or the handle is stale) */
 #define GN_ESHUTDOWN          (-4003) /* the engine is shutting down */
 #define GN_ESTOPPED           (-4004) /* gn_engine_stop was already called */
-#define GN_ESHORTBUF          (-4005) /* fewer bytes buffered than asked for; none consumed */
+#define GN_ESHORTBUF          (-4005) /* reserved: fewer bytes buffered than asked for */
 #define GN_EEOF               (-4006) /* the peer closed its side (read returned 0) */
 #define GN_EINBOUND_LIMIT     (-4007) /* unconsumed inbound bytes exceeded max_inbound */
 #define GN_EOUTBOUND_LIMIT    (-4008) /* unsent outbound bytes exceeded max_outbound */
 #define GN_EUNSUPPORTED       (-4009) /* reserved: a feature the engine does not provide */
 #define GN_ELINGER            (-4010) /* a close dropped unsent outbound bytes (deadline, reset) */
+#define GN_EIDLE_TIMEOUT      (-4011) /* no inbound bytes for the idle timeout */
 
 /* Text for an engine code, a GN_EADDR_* code or a negative errno; a generic
  * text for anything else. Static string. Any thread. */
@@ -143,7 +144,8 @@ typedef struct gn_handler {
     gn_action_t (*on_open)(gn_conn_t *c);
     /* The connection is closing: err is 0 for a local close (GN_CLOSE,
      * gn_conn_close), GN_EEOF when the peer closed, GN_ESHUTDOWN when the
-     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, GN_ELINGER when
+     * engine stops, GN_EINBOUND_LIMIT / GN_EOUTBOUND_LIMIT, GN_EIDLE_TIMEOUT
+     * (idle_timeout_ms, gn_conn_set_idle_timeout), GN_ELINGER when
      * the close had to drop outbound bytes a write accepted (linger deadline,
      * peer reset during the drain, engine stop during the drain), or the
      * negative errno of a failed read or write (-ECONNRESET, -EPIPE...).
@@ -168,11 +170,12 @@ typedef struct gn_handler {
      * size. GN_CLOSE closes the connection. */
     gn_action_t (*on_drain)(gn_conn_t *c);
     void *udata; /* the caller's pointer, returned by gn_engine_udata */
-    /* On each loop's own thread: when it starts (before gn_engine_start
-     * returns and before any of its connections opens) and when it ends
-     * (after its last on_close). For per-loop state without thread-locals:
-     * gn_loop_set_udata. A GN_SHUTDOWN from on_loop_start stops the engine. */
+    /* On each loop's own thread when it starts: before gn_engine_start
+     * returns and before any of its connections opens. For per-loop state
+     * without thread-locals: gn_loop_set_udata. GN_SHUTDOWN stops the engine. */
     gn_action_t (*on_loop_start)(gn_loop_t *loop);
+    /* On each loop's own thread when it ends, after its last on_close: the
+     * place to free what on_loop_start set up. */
     void (*on_loop_stop)(gn_loop_t *loop);
 } gn_handler_t;
 
@@ -222,6 +225,10 @@ typedef struct gn_options {
     gn_log_level_t log_level;
     /* The names edge_triggered and edge_triggered_io_chunk (gnet's options)
      * are reserved for an edge-triggered mode. */
+    /* Closes a connection that received no byte for this many milliseconds
+     * (on_close with GN_EIDLE_TIMEOUT); 0 = never. Per connection:
+     * gn_conn_set_idle_timeout. 0..2^31-1. */
+    int idle_timeout_ms;
 } gn_options_t;
 
 /* close_linger_ms: close without waiting for the outbound buffer to drain. */
@@ -426,12 +433,12 @@ GN_EXPORT int gn_conn_local_addr(const gn_conn_t *c, gn_addr_t *out);
 GN_EXPORT size_t gn_conn_inbound_buffered(const gn_conn_t *c);
 
 /* Consumes the next n bytes (all of them with n == SIZE_MAX) and returns a
- * contiguous pointer to them, storing their count in *len (len may be NULL).
- * Zero-copy when the bytes are contiguous, else copied into loop scratch.
- * Returns NULL with *len = 0 when fewer than n bytes are buffered
- * (GN_ESHORTBUF: nothing consumed), on c NULL, or when out of memory (nothing
- * consumed). With nothing buffered and n == SIZE_MAX it returns a non-NULL
- * pointer and *len = 0. */
+ * pointer to them, storing their count in *len (len may be NULL). Never a
+ * copy: the readable bytes are always one contiguous run (see above).
+ * Returns NULL with *len = 0, consuming nothing, in two cases only: c is
+ * NULL, or fewer than n bytes are buffered (gn_conn_inbound_buffered says
+ * how many are). With nothing buffered and n == SIZE_MAX it returns a
+ * non-NULL pointer and *len = 0. */
 GN_EXPORT const void *gn_conn_next(gn_conn_t *c, size_t n, size_t *len);
 
 /* As gn_conn_next, without consuming. */
@@ -465,6 +472,16 @@ GN_EXPORT ssize_t gn_conn_writev(gn_conn_t *c, const struct iovec *iov, int iovc
  * is writable). Returns 0 (sent, or the socket is full), GN_ECLOSED, or the
  * -errno of the socket (the connection then closes after the callback). */
 GN_EXPORT int gn_conn_flush(gn_conn_t *c);
+
+/* Sets the connection's idle timeout: with no inbound byte for ms
+ * milliseconds it is closed with GN_EIDLE_TIMEOUT (0 turns it off). The
+ * count starts now. Reads only store a timestamp (the poller's clock, read
+ * once per round): no system call, no timer operation per read; the timer
+ * (one gnet-netpoll timer, O(log n)) fires at the deadline and re-arms for
+ * what is left when bytes came meanwhile, so the close happens up to 1 ms
+ * after the exact deadline. Returns 0, -EINVAL (c NULL, ms negative),
+ * GN_ECLOSED or -ENOMEM (the timeout is then off). */
+GN_EXPORT int gn_conn_set_idle_timeout(gn_conn_t *c, int ms);
 
 /* Bytes waiting in the outbound buffer. */
 GN_EXPORT size_t gn_conn_outbound_buffered(const gn_conn_t *c);
