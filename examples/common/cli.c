@@ -18,8 +18,8 @@ int cli_long(const char *prog, const char *what, const char *s, long lo, long hi
         ok = errno == 0 && end != s && *end == '\0' && v >= lo && v <= hi;
     }
     if (!ok) {
-        fprintf(stderr, "%s: invalid %s '%s' (expected %ld..%ld)\n", prog, what,
-                s != NULL ? s : "", lo, hi);
+        fprintf(stderr, "%s: invalid %s '%s' (expected %ld..%ld)\n", prog, what, s != NULL ? s : "",
+                lo, hi);
         return -1;
     }
     *out = v;
