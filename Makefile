@@ -80,11 +80,14 @@ ALL_ARCHIVES := $(foreach l,$(ORDERED_LIBS),$($(l)_AR))
 ALL_INCLUDES := $(foreach l,$(LIBS),-I$($(l)_DIR)/include) $(GN_GEN_INC)
 ALL_LDLIBS := $(sort $(foreach l,$(LIBS),$($(l)_LDLIBS)))
 
-# Examples: examples/<name>.c -> $(BUILD)/examples/<name>, linked with every archive.
+# Examples: examples/<name>.c -> $(BUILD)/examples/<name>, with the helpers in
+# examples/common, linked with every archive.
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
-$(BUILD)/examples/%: examples/%.c $(ALL_ARCHIVES) | $(BUILD)/examples $(GN_VERSION_H)
-	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(ALL_INCLUDES) $(CFLAGS) -o $@ $< $(ALL_ARCHIVES) $(ALL_LDFLAGS) $(ALL_LDLIBS)
+EXAMPLE_COMMON := $(wildcard examples/common/*.c)
+$(BUILD)/examples/%: examples/%.c $(EXAMPLE_COMMON) $(wildcard examples/common/*.h) $(ALL_ARCHIVES) | $(BUILD)/examples $(GN_VERSION_H)
+	$(call gn_say,LD,$@)$(CC) $(BASE_CFLAGS) $(ALL_INCLUDES) -Iexamples $(CFLAGS) -o $@ $< $(EXAMPLE_COMMON) \
+	    $(ALL_ARCHIVES) $(ALL_LDFLAGS) $(ALL_LDLIBS)
 
 $(BUILD)/examples:
 	@mkdir -p $@

@@ -10,6 +10,8 @@
  * replies if you like, then end nc: the client exits when every message was
  * sent and either all of it came back or the server closed the connection).
  * Exits 0 on success, 1 on a connection error, 2 on bad arguments. */
+#include "common/cli.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gnet/netpoll.h>
@@ -137,6 +139,17 @@ static long parse_count(const char *s)
 
 int main(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: %s HOST PORT [COUNT]\n"
+               "Dials HOST:PORT (TCP), sends COUNT messages (default 10) from a gnet-netpoll\n"
+               "event loop and reads the replies. Exits 0 when all were sent, 1 on a\n"
+               "connection error, 2 on bad arguments.\n",
+               argv[0]);
+        return 0;
+    }
+    long port;
+    if (argc >= 3 && cli_long("netpoll_client", "port", argv[2], 1, 65535, &port) < 0)
+        return CLI_EXIT_USAGE;
     long count = argc == 4 ? parse_count(argv[3]) : 10;
     if (argc < 3 || argc > 4 || count == 0) {
         if (argc == 4 && count == 0)
