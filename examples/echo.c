@@ -44,15 +44,6 @@ static void on_signal(int sig)
     (void)gn_engine_stop(engine); /* async-signal-safe */
 }
 
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 static void help(FILE *to, const char *argv0)
 {
     fprintf(to,
@@ -181,6 +172,6 @@ int main(int argc, char **argv)
     if (n == 0)
         snprintf(addrs[n++], sizeof addrs[0], "tcp://127.0.0.1:9000");
     signal(SIGPIPE, SIG_IGN); /* belt and braces: the engine never raises it */
-    raise_nofile();
+    cli_raise_nofile();
     return serve(addrs, n, &o);
 }

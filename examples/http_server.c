@@ -18,6 +18,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "common/cli.h"
 #include "common/stop_signals.h"
 #include "http/http_app.h"
 
@@ -27,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 /* Answers are gathered per loop and written when this much is pending (or at
@@ -79,15 +79,6 @@ static gn_action_t on_traffic(gn_conn_t *c)
     return close ? GN_CLOSE : GN_NONE;
 }
 
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 static int usage(const char *argv0)
 {
     fprintf(stderr, "usage: %s [-p PORT | -a ADDR] [-t LOOPS | -m] [-r] [-f FILE]\n", argv0);
@@ -128,7 +119,7 @@ int main(int argc, char **argv)
     }
     if (optind != argc)
         return usage(argv[0]);
-    raise_nofile();
+    cli_raise_nofile();
     if ((rc = stop_signals_install()) < 0) {
         fprintf(stderr, "http_server: signals: %s\n", strerror(-rc));
         return 1;

@@ -19,6 +19,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "common/cli.h"
 #include "common/stop_signals.h"
 #include "resp/commands.h"
 #include "resp/reply.h"
@@ -30,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAX_BULK    ((size_t)64 << 20)
@@ -116,15 +116,6 @@ static gn_action_t on_tick(gn_engine_t *eng, int64_t *delay_ns)
     return GN_NONE;
 }
 
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 static int usage(const char *argv0)
 {
     fprintf(stderr, "usage: %s [-p PORT | -a ADDR] [-t LOOPS | -m] [-r]\n", argv0);
@@ -159,7 +150,7 @@ int main(int argc, char **argv)
     }
     if (optind != argc)
         return usage(argv[0]);
-    raise_nofile();
+    cli_raise_nofile();
     /* Large values come and go (SET replaces, DEL frees): glibc would map and
      * unmap each one, so every SET of a big value paid a page fault per 4 KiB
      * of it. Keeping freed memory in the heap for reuse, as Redis's jemalloc

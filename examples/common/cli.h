@@ -17,4 +17,9 @@ int cli_long(const char *prog, const char *what, const char *s, long lo, long hi
 /* True when an argument before any "--" is -h or --help. */
 bool cli_wants_help(int argc, char **argv);
 
+/* Raises the soft RLIMIT_NOFILE to the hard limit, so a server example can
+ * hold as many connections as the system allows; a failure leaves the limit
+ * as it was. */
+void cli_raise_nofile(void);
+
 #endif
